@@ -1,0 +1,3 @@
+module github.com/scuttlego/scuttlebutt
+
+go 1.26

@@ -1,0 +1,124 @@
+// Package wire is the scuttlebutt wire format: a fixed header followed by a
+// msgpack body, with exact size functions so that builders can fill a
+// datagram to the byte without encoding twice.
+//
+// Datagram layout:
+//
+//	byte 0     Magic (0xB5)
+//	byte 1     Version (1)
+//	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster)
+//	byte 3     flags (FlagCompressed, FlagEncrypted)
+//	byte 4     length L of the cluster ID (0..255)
+//	bytes 5..  the cluster ID (L bytes)
+//	rest       the body: the message as a msgpack array (see below), possibly
+//	           compressed and then encrypted as the flags say
+//
+// Every struct is encoded as a msgpack array of its fields in declaration
+// order. Strings use the msgpack str formats (fixstr, str8, str16, str32),
+// unsigned integers the smallest of positive fixint, uint8, uint16, uint32,
+// uint64; booleans are one byte.
+package wire
+
+// Magic is the first byte of every datagram.
+const Magic byte = 0xB5
+
+// Version is the wire format version carried in byte 1.
+const Version byte = 1
+
+// MsgType identifies the message carried by a datagram.
+type MsgType uint8
+
+// Message types.
+const (
+	MsgSyn          MsgType = 1 // Syn: the initiator's digest
+	MsgSynAck       MsgType = 2 // SynAck: the responder's digest and a delta for the initiator
+	MsgAck          MsgType = 3 // Ack: the initiator's delta for the responder
+	MsgWrongCluster MsgType = 4 // WrongCluster: empty body; "you reached another cluster"
+)
+
+// Header flags.
+const (
+	FlagCompressed uint8 = 1 << 0
+	FlagEncrypted  uint8 = 1 << 1
+)
+
+// Entry status values.
+const (
+	StatusSet     uint8 = 0 // a live key/value
+	StatusDeleted uint8 = 1 // a tombstone: the key was deleted at Version
+	StatusLeft    uint8 = 2 // the node left the cluster (Key is empty)
+)
+
+// DigestEntry summarises what the sender holds for one node. A zero
+// Generation means "I know this node's ID but none of its state".
+type DigestEntry struct {
+	_struct    struct{} `codec:",toarray"` //nolint:unused
+	ID         string
+	Generation uint64
+	Heartbeat  uint64
+	MaxVersion uint64
+	GCVersion  uint64
+}
+
+// Digest lists (node, generation, heartbeat, max version, GC watermark) for
+// some or all of the nodes the sender knows. Complete is true when every
+// node the sender holds state for is listed, so an absent node is one the
+// sender has never heard of.
+type Digest struct {
+	_struct  struct{} `codec:",toarray"` //nolint:unused
+	Complete bool
+	Entries  []DigestEntry
+}
+
+// Entry is one versioned key of a node.
+type Entry struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	Key     string
+	Value   string
+	Version uint64
+	Status  uint8
+}
+
+// NodeDelta carries the entries of one node that the receiver lacks, in
+// ascending version order with no gaps: every entry the sender holds with
+// FromVersion < version <= the last entry's version is present.
+type NodeDelta struct {
+	_struct     struct{} `codec:",toarray"` //nolint:unused
+	ID          string
+	Addr        string // the node's gossip address; set when FromVersion is 0
+	Generation  uint64
+	Heartbeat   uint64
+	FromVersion uint64 // entries are newer than this version
+	MaxVersion  uint64 // the sender's max version when the delta is complete; 0 when cut
+	GCVersion   uint64 // the sender's tombstone GC watermark for the node
+	Reset       bool   // the receiver must drop its state for the node first
+	Entries     []Entry
+}
+
+// Delta is a set of node deltas, most urgent first.
+type Delta struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	Nodes   []NodeDelta
+}
+
+// Syn opens an exchange: the initiator's digest.
+type Syn struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	From    string
+	Digest  Digest
+}
+
+// SynAck answers a Syn: the responder's digest and what the initiator lacks.
+type SynAck struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	From    string
+	Digest  Digest
+	Delta   Delta
+}
+
+// Ack closes an exchange: what the responder lacks.
+type Ack struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	From    string
+	Delta   Delta
+}
