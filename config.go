@@ -63,7 +63,16 @@ type Config struct {
 	MaxPacketSize int
 	// Transport carries datagrams. Nil means UDP on ListenAddr.
 	Transport Transport
+	// TombstoneGracePeriod is how long a deleted key's tombstone is kept
+	// before it is collected. A replica that missed the deletion for longer
+	// is reset rather than left with the stale key. 0 means
+	// DefaultTombstoneGracePeriod.
+	TombstoneGracePeriod time.Duration
 }
+
+// DefaultTombstoneGracePeriod is the tombstone lifetime used when
+// Config.TombstoneGracePeriod is 0.
+const DefaultTombstoneGracePeriod = time.Hour
 
 // FailureDetectorConfig configures the phi-accrual failure detector.
 type FailureDetectorConfig struct {
@@ -100,6 +109,7 @@ func DefaultLANConfig() *Config {
 		FailureDetectorConfig: FailureDetectorDefaultConfig(),
 		EnableCompression:     true,
 		MaxPacketSize:         DefaultMaxPacketSize,
+		TombstoneGracePeriod:  DefaultTombstoneGracePeriod,
 	}
 }
 
@@ -172,6 +182,12 @@ func (c *Config) normalized() (*Config, error) {
 	}
 	if n.MaxPacketSize < MinPacketSize || n.MaxPacketSize > MaxPacketSizeLimit {
 		return nil, configError("MaxPacketSize must be in [%d, %d], got %d", MinPacketSize, MaxPacketSizeLimit, n.MaxPacketSize)
+	}
+	switch {
+	case n.TombstoneGracePeriod == 0:
+		n.TombstoneGracePeriod = DefaultTombstoneGracePeriod
+	case n.TombstoneGracePeriod < 0:
+		return nil, configError("TombstoneGracePeriod must not be negative, got %v", n.TombstoneGracePeriod)
 	}
 	if n.Transport == nil && n.ListenAddr == "" {
 		return nil, configError("empty ListenAddr and no Transport")

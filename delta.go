@@ -1,0 +1,263 @@
+package scuttlebutt
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// A delta carries, per node, the entries the receiver lacks according to its
+// digest: every entry newer than the receiver's max version, in ascending
+// version order. It is cut to fit the datagram exactly; a node's entries are
+// cut only at the end, never leaving a gap, so whatever prefix arrives can be
+// applied and the rest follows in later exchanges.
+//
+// Nodes are ordered: those the receiver has never seen (or holds an older
+// generation of) first, then resets, then the most stale (most entries
+// missing: scuttle-depth), then heartbeat-only refreshes; ties are broken at
+// random so no node starves.
+//
+// Tombstones are collected a grace period after deletion; the highest
+// collected version is the node's GC watermark. A receiver whose max version
+// is below our watermark, and whose own watermark is too, may hold keys whose
+// deletion it can no longer learn: it gets a reset (drop the node's state,
+// take ours). A reset cut short is still a consistent prefix, and the
+// receiver's digest then carries our watermark, so the rest arrives as a
+// normal delta, from any peer, instead of a reset that restarts forever.
+
+// deltaRank orders delta candidates.
+type deltaRank uint8
+
+const (
+	rankUnknown deltaRank = iota
+	rankReset
+	rankStale
+	rankHeartbeat
+)
+
+type deltaCandidate struct {
+	n       *nodeState
+	from    uint64
+	rank    deltaRank
+	missing int
+}
+
+// buildDelta returns what the sender of d lacks, within budget bytes.
+func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
+	seq := c.nextSeq()
+	var cands []deltaCandidate
+	for i := range d.Entries {
+		e := &d.Entries[i]
+		n := c.nodes[e.ID]
+		if n == nil || n.deltaMark == seq {
+			continue
+		}
+		n.deltaMark = seq
+		switch {
+		case e.Generation < n.generation:
+			cands = append(cands, deltaCandidate{n: n, rank: rankUnknown, missing: len(n.kvs)})
+		case e.Generation > n.generation:
+		case e.MaxVersion < n.gcVersion && e.GCVersion < n.gcVersion:
+			cands = append(cands, deltaCandidate{n: n, rank: rankReset, missing: len(n.kvs)})
+		case e.MaxVersion < n.maxVersion:
+			cands = append(cands, deltaCandidate{n: n, from: e.MaxVersion, rank: rankStale, missing: len(n.entriesAfter(e.MaxVersion))})
+		case e.Heartbeat < n.heartbeat && e.MaxVersion == n.maxVersion:
+			cands = append(cands, deltaCandidate{n: n, from: e.MaxVersion, rank: rankHeartbeat})
+		}
+	}
+	if d.Complete {
+		// Absent nodes are unknown to the sender. Offer only nodes we
+		// know to be running: relaying a dead node's state would make
+		// joiners track a corpse.
+		for _, id := range c.ids {
+			n := c.nodes[id]
+			if n.deltaMark == seq || (n != c.self && n.status != live) {
+				continue
+			}
+			n.deltaMark = seq
+			cands = append(cands, deltaCandidate{n: n, rank: rankUnknown, missing: len(n.kvs)})
+		}
+	}
+	for i := len(cands) - 1; i > 0; i-- {
+		j := c.rng.IntN(i + 1)
+		cands[i], cands[j] = cands[j], cands[i]
+	}
+	slices.SortStableFunc(cands, func(a, b deltaCandidate) int {
+		if a.rank != b.rank {
+			return cmp.Compare(a.rank, b.rank)
+		}
+		return cmp.Compare(b.missing, a.missing)
+	})
+
+	var delta wire.Delta
+	size := wire.DeltaOverhead(0)
+	for _, cd := range cands {
+		if nd, ok := c.fillNodeDelta(cd, budget-size, len(delta.Nodes)); ok {
+			size += wire.ArrayHeaderSize(len(delta.Nodes)+1) - wire.ArrayHeaderSize(len(delta.Nodes)) + nd.Size()
+			delta.Nodes = append(delta.Nodes, nd)
+		}
+	}
+	return delta
+}
+
+// fillNodeDelta builds the delta of one node in at most room bytes, given
+// that the delta already holds count nodes. It fails when not even the header
+// and the first entry fit.
+func (c *core) fillNodeDelta(cd deltaCandidate, room, count int) (wire.NodeDelta, bool) {
+	n := cd.n
+	nd := wire.NodeDelta{
+		ID:          n.id,
+		Generation:  n.generation,
+		Heartbeat:   n.heartbeat,
+		FromVersion: cd.from,
+		MaxVersion:  n.maxVersion, // sized as if complete; cleared below if cut
+		GCVersion:   n.gcVersion,
+		Reset:       cd.rank == rankReset,
+	}
+	if cd.from == 0 {
+		nd.Addr = n.addr
+	}
+	var es []*kvEntry
+	if cd.rank != rankHeartbeat {
+		es = n.entriesAfter(cd.from)
+	}
+	room -= wire.ArrayHeaderSize(count+1) - wire.ArrayHeaderSize(count)
+	size := nd.FixedSize()
+	k := 0
+	for k < len(es) {
+		e := es[k].wire()
+		s := e.Size()
+		if size+wire.ArrayHeaderSize(k+1)+s > room {
+			break
+		}
+		size += s
+		k++
+	}
+	if size+wire.ArrayHeaderSize(k) > room || (k == 0 && len(es) > 0) {
+		return wire.NodeDelta{}, false
+	}
+	if k > 0 {
+		nd.Entries = make([]wire.Entry, k)
+		for i, e := range es[:k] {
+			nd.Entries[i] = e.wire()
+		}
+	}
+	if k < len(es) {
+		nd.MaxVersion = 0
+	}
+	return nd, true
+}
+
+// wire returns the entry as sent.
+func (e *kvEntry) wire() wire.Entry {
+	return wire.Entry{Key: e.key, Value: e.value, Version: e.version, Status: e.status}
+}
+
+// applyDelta merges a peer's delta. sender is the ID of the peer it came
+// from, whose own state arriving here proves it is running.
+func (c *core) applyDelta(d *wire.Delta, now time.Time) {
+	for i := range d.Nodes {
+		c.applyNodeDelta(&d.Nodes[i], now)
+	}
+}
+
+func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
+	if nd.ID == c.self.id || nd.ID == "" || nd.Generation == 0 {
+		return
+	}
+	n := c.nodes[nd.ID]
+	switch {
+	case n == nil:
+		if nd.FromVersion != 0 || nd.Addr == "" || c.buried(nd.ID, nd.Generation, nd.Heartbeat) {
+			return
+		}
+		delete(c.graves, nd.ID)
+		n = newNodeState(nd.ID, nd.Addr, nd.Generation)
+		n.window = newArrivalWindow(c.cfg.FailureDetectorConfig)
+		n.status = pending
+		n.statusSince = now
+		n.heartbeat = nd.Heartbeat
+		c.insertNode(n)
+	case nd.Generation < n.generation:
+		return
+	case nd.Generation > n.generation:
+		if nd.FromVersion != 0 || nd.Addr == "" {
+			c.markBehind(n)
+			return
+		}
+		// A new incarnation: its old state is gone, and its start is
+		// proof of life.
+		hadKeys := len(n.userKeys()) > 0
+		n.clear()
+		n.generation = nd.Generation
+		n.heartbeat = nd.Heartbeat
+		n.addr = nd.Addr
+		if n.status == left {
+			n.status = dead
+		}
+		n.window.reset()
+		n.window.heartbeat(now)
+		c.setStatus(n, live, now)
+		if hadKeys {
+			c.noteUpdate(n)
+		}
+	}
+	// A reset we no longer need (we caught up meanwhile) applies as a
+	// normal delta: entries we hold are skipped.
+	if nd.Reset && n.maxVersion < nd.GCVersion && n.gcVersion < nd.GCVersion {
+		hadKeys := len(n.userKeys()) > 0
+		n.clear()
+		n.gcVersion = nd.GCVersion
+		if hadKeys {
+			c.noteUpdate(n)
+		}
+	}
+	c.observeHeartbeat(n, nd.Heartbeat, now)
+	if nd.FromVersion > n.maxVersion {
+		c.markBehind(n) // a gap: wait for a delta from our version
+		return
+	}
+	changed, ok := c.applyEntries(n, nd, now)
+	if !ok {
+		c.stats.DroppedMalformed++
+	}
+	if nd.MaxVersion > n.maxVersion && ok {
+		n.maxVersion = nd.MaxVersion
+	}
+	if changed {
+		c.markChanged(n)
+		c.noteUpdate(n)
+	}
+}
+
+// applyEntries applies the entries of nd above n's max version. It stops
+// with ok false at the first entry out of order or malformed.
+func (c *core) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time) (changed, ok bool) {
+	prev := nd.FromVersion
+	for i := range nd.Entries {
+		e := &nd.Entries[i]
+		if e.Version <= prev || (e.Key == leftKey) != (e.Status == wire.StatusLeft) || e.Status > wire.StatusLeft {
+			return changed, false
+		}
+		prev = e.Version
+		if e.Version <= n.maxVersion {
+			continue
+		}
+		if old, had := n.kvs[e.Key]; had && old.status == wire.StatusDeleted {
+			n.tombstones--
+		}
+		n.put(&kvEntry{key: e.Key, value: e.Value, version: e.Version, status: e.Status, at: now})
+		if e.Status == wire.StatusDeleted {
+			n.tombstones++
+		}
+		n.maxVersion = e.Version
+		if e.Status == wire.StatusLeft {
+			c.setStatus(n, left, now)
+			continue
+		}
+		changed = true
+	}
+	return changed, true
+}

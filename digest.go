@@ -1,0 +1,181 @@
+package scuttlebutt
+
+import (
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// A digest lists, for each node, (ID, generation, heartbeat, max version, GC
+// watermark): enough for the receiver to compute what we lack, and to learn
+// fresher heartbeats. About 40 bytes a node, so one 1400-byte datagram holds
+// a few dozen.
+//
+// When every node fits, the digest is complete: the receiver may then take an
+// absent node as one we have never heard of and send it whole. Otherwise the
+// digest is partial and absent nodes mean nothing. A partial digest lists, in
+// this order, as many as fit:
+//
+//  1. ourselves, so peers always get our freshest heartbeat first-hand;
+//  2. the peer we answer, so it learns how far we hold its own state;
+//  3. IDs we saw in peers' digests but hold no state for (generation 0:
+//     "send me all of it"), so new nodes spread;
+//  4. nodes a peer's digest showed newer than ours, so the peer we talk to
+//     next sends them (when we answer a Syn, that includes the nodes in which
+//     its sender is ahead: they arrive in the Ack of the same exchange);
+//  5. nodes whose versions changed since we last listed them;
+//  6. the rest, from a cursor that rotates over all nodes in ID order, so
+//     every node, and its heartbeat, is covered every ceil(N/k) digests.
+//
+// The simulator measures what this buys (see BENCHMARKS.md).
+
+// fullDigestSize returns the size of a complete digest, or -1 when it is
+// certainly larger than limit.
+func (c *core) fullDigestSize(limit int) int {
+	// Every entry costs at least its ID plus 6 bytes; skip the exact sum when
+	// even that cannot fit.
+	if wire.DigestOverhead(len(c.ids))+c.idBytes+6*len(c.ids) > limit {
+		return -1
+	}
+	size := wire.DigestOverhead(len(c.ids))
+	for _, id := range c.ids {
+		e := c.nodes[id].digestEntry()
+		size += e.Size()
+	}
+	return size
+}
+
+// buildDigest returns a digest of at most budget bytes. answering is the ID
+// of the peer whose Syn we answer, or "".
+func (c *core) buildDigest(budget int, answering string) wire.Digest {
+	if full := c.fullDigestSize(budget); full >= 0 && full <= budget {
+		d := wire.Digest{Complete: true, Entries: make([]wire.DigestEntry, 0, len(c.ids))}
+		for _, id := range c.ids {
+			n := c.nodes[id]
+			n.changed, n.behind = false, false
+			d.Entries = append(d.Entries, n.digestEntry())
+		}
+		c.changedQ, c.behindQ = c.changedQ[:0], c.behindQ[:0]
+		return d
+	}
+	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq()}
+	b.addNode(c.self)
+	if n := c.nodes[answering]; n != nil {
+		b.addNode(n)
+	}
+	// IDs we want: consumed once listed, re-queued when seen again.
+	i := 0
+	for ; i < len(c.wantedQ); i++ {
+		id := c.wantedQ[i]
+		if _, known := c.nodes[id]; known {
+			delete(c.wanted, id)
+			continue
+		}
+		if !b.add(wire.DigestEntry{ID: id}) {
+			break
+		}
+		delete(c.wanted, id)
+	}
+	c.wantedQ = c.wantedQ[i:]
+	c.behindQ = c.drainQueue(&b, c.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
+	c.changedQ = c.drainQueue(&b, c.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
+	for range c.ids {
+		if b.full {
+			break
+		}
+		c.cursor %= len(c.ids)
+		n := c.nodes[c.ids[c.cursor]]
+		if n.listed != b.seq && !b.addNode(n) {
+			break
+		}
+		c.cursor++
+	}
+	return wire.Digest{Entries: b.entries}
+}
+
+// drainQueue lists queued nodes while they fit and returns what is left.
+func (c *core) drainQueue(b *digestBuilder, q []string, flagged func(*nodeState) bool, unflag func(*nodeState)) []string {
+	i := 0
+	for ; i < len(q) && !b.full; i++ {
+		n := c.nodes[q[i]]
+		if n == nil || !flagged(n) {
+			continue
+		}
+		if n.listed != b.seq && !b.addNode(n) {
+			break
+		}
+		unflag(n)
+	}
+	return q[i:]
+}
+
+// nextSeq returns a fresh mark to tag the nodes listed in one build.
+func (c *core) nextSeq() uint64 {
+	c.seq++
+	return c.seq
+}
+
+// digestBuilder accumulates entries within a byte budget.
+type digestBuilder struct {
+	budget, size int
+	seq          uint64
+	entries      []wire.DigestEntry
+	full         bool
+}
+
+func (b *digestBuilder) add(e wire.DigestEntry) bool {
+	n := len(b.entries)
+	grow := e.Size() + wire.ArrayHeaderSize(n+1) - wire.ArrayHeaderSize(n)
+	if b.size+grow > b.budget {
+		b.full = true
+		return false
+	}
+	b.size += grow
+	b.entries = append(b.entries, e)
+	return true
+}
+
+func (b *digestBuilder) addNode(n *nodeState) bool {
+	if n.listed == b.seq {
+		return true
+	}
+	if !b.add(n.digestEntry()) {
+		return false
+	}
+	n.listed = b.seq
+	return true
+}
+
+// applyDigest learns from a peer's digest: fresher heartbeats, nodes we have
+// never heard of, and nodes in which the peer is ahead of us.
+func (c *core) applyDigest(d *wire.Digest, now time.Time) {
+	for i := range d.Entries {
+		e := &d.Entries[i]
+		if e.ID == c.self.id {
+			c.noteSelfDigest(e)
+			continue
+		}
+		n := c.nodes[e.ID]
+		switch {
+		case n == nil:
+			if e.Generation != 0 && e.ID != "" && !c.buried(e.ID, e.Generation, e.Heartbeat) {
+				c.markWanted(e.ID)
+			}
+		case e.Generation == 0 || e.Generation < n.generation:
+		case e.Generation > n.generation:
+			c.markBehind(n)
+		default:
+			c.observeHeartbeat(n, e.Heartbeat, now)
+			if e.MaxVersion > n.maxVersion {
+				c.markBehind(n)
+			}
+		}
+	}
+}
+
+// noteSelfDigest reads what a peer holds of our own state.
+func (c *core) noteSelfDigest(e *wire.DigestEntry) {
+	if e.Generation == c.self.generation && c.leaveVersion > 0 && e.MaxVersion >= c.leaveVersion {
+		c.leaveAcked = true
+	}
+}

@@ -1,0 +1,229 @@
+package scuttlebutt
+
+import (
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// setStatus moves a peer to a new liveness and emits the events it implies:
+// NodeLive on becoming live (followed by a NodeUpdate held back while it was
+// pending), NodeDead when a live node is convicted or leaves.
+func (c *core) setStatus(n *nodeState, s liveness, now time.Time) {
+	old := n.status
+	if old == s {
+		return
+	}
+	n.status = s
+	n.statusSince = now
+	switch {
+	case s == live:
+		c.emit(NodeLive, n)
+		if n.updateHeld {
+			n.updateHeld = false
+			c.emit(NodeUpdate, n)
+		}
+	case old == live:
+		c.emit(NodeDead, n)
+	}
+}
+
+// noteUpdate emits NodeUpdate for a peer whose user keys changed, or holds
+// it back until the peer is confirmed live.
+func (c *core) noteUpdate(n *nodeState) {
+	if n == c.self {
+		return
+	}
+	if n.status == pending {
+		n.updateHeld = true
+		return
+	}
+	c.emit(NodeUpdate, n)
+}
+
+// revive marks a peer live after evidence that it runs: a heartbeat increase
+// or a datagram from it. History from before its silence is forgotten so the
+// detector does not learn the outage as a normal interval.
+func (c *core) revive(n *nodeState, now time.Time) {
+	if n.status == live || n.status == left || n == c.self {
+		return
+	}
+	n.window.reset()
+	n.window.heartbeat(now)
+	c.setStatus(n, live, now)
+}
+
+// observeHeartbeat records a heartbeat value for n learned from any peer.
+func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
+	if hb <= n.heartbeat || n == c.self {
+		return
+	}
+	n.heartbeat = hb
+	if n.status == live {
+		n.window.heartbeat(now)
+		return
+	}
+	c.revive(n, now)
+}
+
+// directContact treats a valid datagram from a known node as proof of life.
+func (c *core) directContact(id string, now time.Time) {
+	if n := c.nodes[id]; n != nil {
+		c.revive(n, now)
+	}
+}
+
+// checkPeers convicts live peers whose phi exceeds the threshold and removes
+// peers that stayed dead, left or pending for DeadNodeGracePeriod.
+func (c *core) checkPeers(now time.Time) {
+	fd := c.cfg.FailureDetectorConfig
+	for i := 0; i < len(c.ids); i++ {
+		n := c.nodes[c.ids[i]]
+		if n == c.self {
+			continue
+		}
+		switch n.status {
+		case live:
+			if phi := n.window.phi(now); phi > fd.PhiThreshold {
+				c.setStatus(n, dead, now)
+			}
+		default:
+			if now.Sub(n.statusSince) > fd.DeadNodeGracePeriod {
+				c.removeNode(n, now)
+				i--
+			}
+		}
+	}
+	for id, g := range c.graves {
+		if now.After(g.until) {
+			delete(c.graves, id)
+		}
+	}
+}
+
+// buried reports whether a node's state at (generation, heartbeat) belongs to
+// an incarnation that was removed, so it must not come back.
+func (c *core) buried(id string, generation, heartbeat uint64) bool {
+	g, ok := c.graves[id]
+	if !ok {
+		return false
+	}
+	return generation < g.generation || (generation == g.generation && heartbeat <= g.heartbeat)
+}
+
+// write records a local change of key (a set, a delete or the leave marker)
+// under the next version.
+func (c *core) write(key, value string, status uint8, now time.Time, expires time.Time) {
+	s := c.self
+	s.maxVersion++
+	if old, ok := s.kvs[key]; ok {
+		if old.status == wire.StatusDeleted {
+			s.tombstones--
+		}
+		if !old.expires.IsZero() {
+			s.ttls--
+		}
+	}
+	s.put(&kvEntry{key: key, value: value, version: s.maxVersion, status: status, at: now, expires: expires})
+	if status == wire.StatusDeleted {
+		s.tombstones++
+	}
+	if !expires.IsZero() {
+		s.ttls++
+	}
+	c.markChanged(s)
+}
+
+// set writes a local key. Setting a key to its current value is a no-op
+// (but replaces any TTL).
+func (c *core) set(key, value string, now time.Time, ttl time.Duration) {
+	var expires time.Time
+	if ttl > 0 {
+		expires = now.Add(ttl)
+	}
+	if e, ok := c.self.kvs[key]; ok && e.status == wire.StatusSet && e.value == value {
+		if e.expires.IsZero() != expires.IsZero() {
+			if e.expires.IsZero() {
+				c.self.ttls++
+			} else {
+				c.self.ttls--
+			}
+		}
+		e.expires = expires
+		return
+	}
+	c.write(key, value, wire.StatusSet, now, expires)
+}
+
+// del deletes a local key; a tombstone carries the deletion to peers.
+func (c *core) del(key string, now time.Time) {
+	if e, ok := c.self.kvs[key]; !ok || e.status != wire.StatusSet {
+		return
+	}
+	c.write(key, "", wire.StatusDeleted, now, time.Time{})
+}
+
+// expireTTLs deletes local keys whose TTL has passed, by the local clock.
+func (c *core) expireTTLs(now time.Time) {
+	s := c.self
+	if s.ttls == 0 {
+		return
+	}
+	var due []string
+	for _, e := range s.sortedEntries() {
+		if e.status == wire.StatusSet && !e.expires.IsZero() && !now.Before(e.expires) {
+			due = append(due, e.key)
+		}
+	}
+	for _, k := range due {
+		c.del(k, now)
+	}
+}
+
+// collectTombstones drops tombstones older than TombstoneGracePeriod and
+// raises the node's GC watermark to the highest dropped version. Peers whose
+// replica is older than the watermark are then reset (see delta.go).
+func (c *core) collectTombstones(now time.Time) {
+	grace := c.cfg.TombstoneGracePeriod
+	for _, id := range c.ids {
+		n := c.nodes[id]
+		if n.tombstones == 0 {
+			continue
+		}
+		for _, e := range n.sortedEntries() {
+			if e.status == wire.StatusDeleted && now.Sub(e.at) > grace {
+				n.drop(e.key)
+				n.tombstones--
+				n.gcVersion = max(n.gcVersion, e.version)
+			}
+		}
+	}
+}
+
+// markChanged queues n to be listed early in our next digests.
+func (c *core) markChanged(n *nodeState) {
+	if !n.changed {
+		n.changed = true
+		c.changedQ = append(c.changedQ, n.id)
+	}
+}
+
+// markBehind records that a peer holds newer state of n than we do.
+func (c *core) markBehind(n *nodeState) {
+	if !n.behind {
+		n.behind = true
+		c.behindQ = append(c.behindQ, n.id)
+	}
+}
+
+// markWanted records the ID of a node we have never heard of.
+func (c *core) markWanted(id string) {
+	if _, ok := c.wanted[id]; ok || len(c.wanted) >= maxWanted {
+		return
+	}
+	c.wanted[id] = struct{}{}
+	c.wantedQ = append(c.wantedQ, id)
+}
+
+// maxWanted bounds the IDs remembered from digests before their state arrives.
+const maxWanted = 1024

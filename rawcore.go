@@ -1,0 +1,129 @@
+package scuttlebutt
+
+import (
+	"errors"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/protocol"
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// rawCore exposes the pure core, through exported methods of an unexported
+// type, to the simulator in internal/sim: it drives many cores in virtual
+// time, exactly as Scuttlebutt drives one in real time.
+type rawCore struct{ c *core }
+
+func init() {
+	protocol.New = func(cfg any, p protocol.Params, metadata map[string]string) (any, error) {
+		conf, ok := cfg.(*Config)
+		if !ok {
+			return nil, errors.New("scuttlebutt: protocol.New wants a *Config")
+		}
+		n, err := conf.normalized()
+		if err != nil {
+			return nil, err
+		}
+		c, err := newCore(n, coreParams{addr: p.Addr, generation: p.Generation, seed: p.Seed}, p.Now)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(metadata))
+		for k := range metadata {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := c.checkEntry(k, metadata[k]); err != nil {
+				return nil, err
+			}
+			c.set(k, metadata[k], p.Now, 0)
+		}
+		return &rawCore{c: c}, nil
+	}
+}
+
+// Tick runs one gossip round.
+func (r *rawCore) Tick(now time.Time) { r.c.tick(now) }
+
+// Receive handles one datagram.
+func (r *rawCore) Receive(now time.Time, from string, data []byte) { r.c.receive(now, from, data) }
+
+// Join sends a Syn to each seed address and keeps them as seeds.
+func (r *rawCore) Join(addrs []string) { r.c.join(addrs) }
+
+// Set writes a local key.
+func (r *rawCore) Set(now time.Time, key, value string) error {
+	if err := r.c.checkEntry(key, value); err != nil {
+		return err
+	}
+	r.c.set(key, value, now, 0)
+	return nil
+}
+
+// Ready returns and clears the datagrams to send and the events to deliver.
+func (r *rawCore) Ready() ([]protocol.Datagram, []NodeEvent) {
+	out, ev := r.c.ready()
+	ds := make([]protocol.Datagram, len(out))
+	for i, m := range out {
+		ds[i] = protocol.Datagram{To: m.to, Data: m.data}
+	}
+	return ds, ev
+}
+
+// Get returns a node's key as this core sees it.
+func (r *rawCore) Get(nodeID, key string) (string, bool) {
+	n := r.c.nodes[nodeID]
+	if n == nil {
+		return "", false
+	}
+	return n.get(key)
+}
+
+// LiveIDs returns the IDs of live peers, sorted.
+func (r *rawCore) LiveIDs() []string { return r.c.peerIDs(live) }
+
+// DeadIDs returns the IDs of dead (or left) peers, sorted.
+func (r *rawCore) DeadIDs() []string { return append(r.c.peerIDs(dead), r.c.peerIDs(left)...) }
+
+// Stats returns the counters.
+func (r *rawCore) Stats(now time.Time) Stats { return r.c.snapshotStats(now) }
+
+// Fingerprint hashes the user-visible state of the members this core
+// believes live, itself included: IDs, generations and live keys. Cores that
+// agree on membership and state have equal fingerprints.
+func (r *rawCore) Fingerprint() uint64 {
+	h := fnv.New64a()
+	var buf [8]byte
+	for _, id := range r.c.ids {
+		n := r.c.nodes[id]
+		if n.status != live {
+			continue
+		}
+		h.Write([]byte(id))
+		for i := range 8 {
+			buf[i] = byte(n.generation >> (8 * i))
+		}
+		h.Write(buf[:])
+		for _, e := range n.sortedEntries() {
+			if e.status == wire.StatusSet {
+				h.Write([]byte(e.key))
+				h.Write([]byte{0})
+				h.Write([]byte(e.value))
+				h.Write([]byte{0})
+			}
+		}
+	}
+	return h.Sum64()
+}
+
+func (c *core) peerIDs(s liveness) []string {
+	var ids []string
+	for _, id := range c.ids {
+		if n := c.nodes[id]; n != c.self && n.status == s {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
