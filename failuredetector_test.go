@@ -290,6 +290,32 @@ func TestArrivalWindowRunningSumsMatchContents(t *testing.T) {
 	}
 }
 
+func TestArrivalWindowConstantIntervalsVariance(t *testing.T) {
+	// With constant intervals the running sums can give a slightly negative
+	// variance (e.g. 333 µs in a window of 1000); it must be clamped to 0.
+	for _, us := range []int{1, 3, 100, 333, 1100, 2900, 12345} {
+		for _, size := range []uint{3, 10, 1000} {
+			cfg := FailureDetectorDefaultConfig()
+			cfg.SamplingWindowSize = size
+			w := newArrivalWindow(cfg)
+			now := fdBase
+			for range 3*size + 5 {
+				now = now.Add(time.Duration(us) * time.Microsecond)
+				w.heartbeat(now)
+			}
+			if sd := w.stdDevMillis(); !(sd >= 0 && sd < 1e-3) {
+				t.Fatalf("%d µs intervals, window %d: sd = %v, want ~0", us, size, sd)
+			}
+			mean := w.meanMillis() + durationMillis(cfg.AcceptableHeartbeatPause)
+			p := w.phi(now.Add(time.Duration(mean*float64(time.Millisecond)) + time.Second))
+			requireSanePhi(t, "constant intervals", p)
+			if p < cfg.PhiThreshold {
+				t.Fatalf("%d µs intervals, window %d: phi 1 s past the mean = %v, want above threshold", us, size, p)
+			}
+		}
+	}
+}
+
 func TestArrivalWindowLazyAllocation(t *testing.T) {
 	cfg := FailureDetectorDefaultConfig()
 	w := newArrivalWindow(cfg)
