@@ -14,12 +14,23 @@ const (
 
 // NodeEvent is an event related to a peer's activity.
 type NodeEvent struct {
+	// Event is what happened.
 	Event NodeEventType
-	Node  Node
+	// Node is the peer it happened to.
+	Node Node
 }
 
 // NotifyEvent receives notifications about nodes joining, updating their
 // state and leaving the cluster.
+//
+// The methods are called from a single dispatcher goroutine, one call at a
+// time, in the order the events happened, so the events of one node are
+// always seen in order. The gossip protocol never waits for them: events
+// queue up while a call is in progress, and a slow or blocked implementation
+// only delays later notifications. While notifications lag, a node's
+// consecutive updates (with no Live or Dead of that node in between) that
+// are still queued collapse into one NotifyUpdate; nothing else is dropped
+// or reordered.
 type NotifyEvent interface {
 	// NotifyLive is invoked when a node becomes live.
 	NotifyLive(Node)
@@ -29,8 +40,12 @@ type NotifyEvent interface {
 	NotifyUpdate(Node)
 }
 
-// ChannelEvent delivers events on a channel.
+// ChannelEvent is a NotifyEvent that delivers events on a channel. Each send
+// blocks until the event is received, which holds back all later
+// notifications (but never the gossip protocol): read the channel promptly
+// or give it a buffer.
 type ChannelEvent struct {
+	// Ch receives the events.
 	Ch chan<- NodeEvent
 }
 

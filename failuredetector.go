@@ -1,0 +1,242 @@
+package scuttlebutt
+
+import (
+	"math"
+	"time"
+)
+
+// This file holds the arithmetic of the phi-accrual failure detector
+// (Hayashibara et al., "The φ Accrual Failure Detector", 2004), in the form
+// used by Akka's PhiAccrualFailureDetector. It is pure: no goroutines, no
+// clock reads and no global state; the caller passes the time in.
+//
+// For each peer an arrivalWindow keeps the last SamplingWindowSize
+// inter-arrival times of that peer's heartbeat increases. The suspicion level
+// after `elapsed` time without a new arrival is
+//
+//	phi = -log10(1 - F(elapsed))
+//
+// where F is the CDF of a normal distribution with
+//
+//	mean = mean(window) + AcceptableHeartbeatPause
+//	sd   = max(stddev(window), MinStdDeviation)
+//
+// F is approximated by the logistic function
+//
+//	F(elapsed) ≈ 1 / (1 + e),  e = exp(-y·(1.5976 + 0.070566·y²)),  y = (elapsed - mean) / sd
+//
+// so that 1 - F = e / (1 + e) and phi = -log10(e / (1 + e)). Akka evaluates
+// this as -log10(e/(1+e)) when elapsed > mean and as -log10(1 - 1/(1+e))
+// otherwise; phiFromY computes the same value in log space, which never
+// overflows or underflows: with z = y·(1.5976 + 0.070566·y²),
+//
+//	phi = (z + ln(1 + exp(-z))) / ln 10   for z > 0 (elapsed > mean)
+//	phi = ln(1 + exp(z)) / ln 10          for z ≤ 0
+//
+// When exp(-z) underflows to 0 the first form reduces to its asymptote
+// z / ln 10, a large but finite value.
+//
+// With the defaults (PhiThreshold 8, AcceptableHeartbeatPause 3 s,
+// MinStdDeviation 100 ms) and steady 1 s heartbeats, the window's mean is
+// 1 s and its deviation is below 100 ms, so mean = 4 s and sd = 100 ms. phi
+// reaches 8 when z = 8·ln 10 ≈ 18.42, that is y ≈ 5.22, so a crashed peer is
+// convicted about 4 s + 5.22·100 ms ≈ 4.5 s after its last heartbeat. Most of
+// that delay is the acceptable pause; MinStdDeviation mostly decides how
+// sharp the transition is. The WAN defaults (PhiThreshold 12, pause 10 s)
+// convict after about 11.6 s with 1 s heartbeats.
+
+// Coefficients of the logistic approximation of the standard normal CDF.
+const (
+	phiCoefA = 1.5976
+	phiCoefB = 0.070566
+)
+
+// maxPhi bounds phi so that it is always finite.
+const maxPhi = math.MaxFloat64
+
+// minStdDevMillis is the smallest standard deviation ever used (1 ns), a
+// guard against a non-positive MinStdDeviation in an unvalidated config.
+const minStdDevMillis = 1e-6
+
+// arrivalWindow is the heartbeat arrival history of one monitored peer: a
+// ring buffer of inter-arrival times, in milliseconds, with a running sum and
+// sum of squares so that heartbeat and phi are O(1). The buffer is allocated
+// on the first heartbeat and grows up to SamplingWindowSize, so an idle
+// window costs a few dozen bytes. It is not safe for concurrent use.
+type arrivalWindow struct {
+	samples []float64 // inter-arrival times in ms; a ring once len == maxSamples
+	next    int       // index of the oldest sample (next to overwrite) once full
+	sum     float64   // sum of samples
+	sumSq   float64   // sum of squared samples
+	last    time.Time // time of the latest arrival
+	started bool      // at least one arrival since construction or reset
+
+	maxSamples    int
+	pauseMillis   float64 // AcceptableHeartbeatPause
+	minStdMillis  float64 // MinStdDeviation
+	firstEstimate float64 // FirstHeartbeatEstimate
+}
+
+// newArrivalWindow returns an empty window configured by cfg; nil cfg means
+// FailureDetectorDefaultConfig(). The relevant fields are copied, so later
+// changes to cfg have no effect.
+func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
+	if cfg == nil {
+		cfg = FailureDetectorDefaultConfig()
+	}
+	w := &arrivalWindow{
+		maxSamples:    int(min(cfg.SamplingWindowSize, math.MaxInt32)),
+		pauseMillis:   durationMillis(max(cfg.AcceptableHeartbeatPause, 0)),
+		minStdMillis:  max(durationMillis(cfg.MinStdDeviation), minStdDevMillis),
+		firstEstimate: durationMillis(cfg.FirstHeartbeatEstimate),
+	}
+	if w.maxSamples < 1 {
+		w.maxSamples = 1
+	}
+	if !(w.firstEstimate > 0) {
+		w.firstEstimate = durationMillis(time.Second)
+	}
+	return w
+}
+
+// heartbeat records the arrival, at now, of an increase of the peer's
+// heartbeat. The first arrival seeds the window, like Akka's firstHeartbeat,
+// with two samples FirstHeartbeatEstimate ∓ 25 % so that phi is meaningful
+// at once. Each later arrival adds the interval since the previous one;
+// a non-positive interval (a duplicate or out-of-order timestamp) adds
+// nothing, and the latest arrival time never moves backwards.
+//
+// A long silence is recorded like any interval, so a caller that convicts a
+// peer and later sees it again should reset the window first.
+func (w *arrivalWindow) heartbeat(now time.Time) {
+	if !w.started {
+		w.started = true
+		w.last = now
+		w.add(w.firstEstimate - w.firstEstimate/4)
+		w.add(w.firstEstimate + w.firstEstimate/4)
+		return
+	}
+	d := now.Sub(w.last)
+	if d <= 0 {
+		return
+	}
+	w.last = now
+	w.add(durationMillis(d))
+}
+
+// phi returns the suspicion level at now that the peer has failed: 0 before
+// the first arrival, otherwise a finite value ≥ 0 that does not decrease as
+// now advances without a new arrival. See the comment at the top of this
+// file for the formula.
+func (w *arrivalWindow) phi(now time.Time) float64 {
+	if !w.started {
+		return 0
+	}
+	elapsed := durationMillis(now.Sub(w.last))
+	mean := w.meanMillis() + w.pauseMillis
+	sd := max(w.stdDevMillis(), w.minStdMillis)
+	return phiFromY((elapsed - mean) / sd)
+}
+
+// phiFromY is -log10(1 - F) for the logistic approximation F of the normal
+// CDF at y standard deviations from the mean, computed without overflow or
+// underflow. It is never NaN, negative or +Inf.
+func phiFromY(y float64) float64 {
+	z := y * (phiCoefA + phiCoefB*y*y)
+	var p float64
+	if z > 0 {
+		p = (z + math.Log1p(math.Exp(-z))) / math.Ln10
+	} else {
+		p = math.Log1p(math.Exp(z)) / math.Ln10
+	}
+	switch {
+	case !(p > 0): // NaN, -0, or 0 after underflow
+		return 0
+	case p > maxPhi:
+		return maxPhi
+	}
+	return p
+}
+
+// lastArrival returns the time of the latest arrival, or the zero time
+// before the first one.
+func (w *arrivalWindow) lastArrival() time.Time {
+	if !w.started {
+		return time.Time{}
+	}
+	return w.last
+}
+
+// reset forgets all history: the window is as new, except that it keeps its
+// buffer for reuse.
+func (w *arrivalWindow) reset() {
+	w.samples = w.samples[:0]
+	w.next = 0
+	w.sum, w.sumSq = 0, 0
+	w.last = time.Time{}
+	w.started = false
+}
+
+// add appends x to the window, evicting the oldest sample when full.
+func (w *arrivalWindow) add(x float64) {
+	if len(w.samples) < w.maxSamples {
+		if len(w.samples) == cap(w.samples) {
+			w.grow()
+		}
+		w.samples = append(w.samples, x)
+		w.sum += x
+		w.sumSq += x * x
+		return
+	}
+	old := w.samples[w.next]
+	w.samples[w.next] = x
+	w.sum += x - old
+	w.sumSq += x*x - old*old
+	w.next++
+	if w.next == len(w.samples) {
+		// Once per full turn of the ring, recompute the sums exactly so
+		// that rounding errors of the running updates cannot accumulate.
+		// Amortised over the turn this is O(1) per sample.
+		w.next = 0
+		w.sum, w.sumSq = 0, 0
+		for _, s := range w.samples {
+			w.sum += s
+			w.sumSq += s * s
+		}
+	}
+}
+
+// grow enlarges the buffer geometrically, never beyond maxSamples.
+func (w *arrivalWindow) grow() {
+	c := min(max(2*cap(w.samples), 16), w.maxSamples)
+	s := make([]float64, len(w.samples), c)
+	copy(s, w.samples)
+	w.samples = s
+}
+
+// meanMillis is the mean of the samples, 0 when there are none.
+func (w *arrivalWindow) meanMillis() float64 {
+	if len(w.samples) == 0 {
+		return 0
+	}
+	return w.sum / float64(len(w.samples))
+}
+
+// stdDevMillis is the population standard deviation of the samples, 0 when
+// there are none.
+func (w *arrivalWindow) stdDevMillis() float64 {
+	n := float64(len(w.samples))
+	if n == 0 {
+		return 0
+	}
+	m := w.sum / n
+	v := w.sumSq/n - m*m
+	if !(v > 0) { // rounding can make it slightly negative
+		return 0
+	}
+	return math.Sqrt(v)
+}
+
+func durationMillis(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
+}
