@@ -91,7 +91,7 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 	h := wire.Header{ClusterID: cfg.ClusterID}
 	c.bodyBudget = cfg.MaxPacketSize - h.Size() - s.overhead()
 	c.self = newNodeState(cfg.Node.ID, p.addr, p.generation)
-	c.self.status = live
+	c.self.status = statusLive
 	c.self.statusSince = now
 	c.insertNode(c.self)
 	return c, nil
@@ -163,7 +163,7 @@ func (c *core) join(addrs []string) {
 func (c *core) liveCount() int {
 	k := 0
 	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == live {
+		if n := c.nodes[id]; n != c.self && n.status == statusLive {
 			k++
 		}
 	}
@@ -179,8 +179,8 @@ func (c *core) gossipTargets() []string {
 	for _, id := range c.ids {
 		n := c.nodes[id]
 		switch {
-		case n == c.self || n.status == left:
-		case n.status == live:
+		case n == c.self || n.status == statusLeft:
+		case n.status == statusLive:
 			liveIDs = append(liveIDs, n.addr)
 		default:
 			otherIDs = append(otherIDs, n.addr)

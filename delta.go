@@ -73,7 +73,7 @@ func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		// joiners track a corpse.
 		for _, id := range c.ids {
 			n := c.nodes[id]
-			if n.deltaMark == seq || (n != c.self && n.status != live) {
+			if n.deltaMark == seq || (n != c.self && n.status != statusLive) {
 				continue
 			}
 			n.deltaMark = seq
@@ -168,6 +168,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		return
 	}
 	n := c.nodes[nd.ID]
+	changed := false // user keys changed: one NodeUpdate for the whole delta
 	switch {
 	case n == nil:
 		if nd.FromVersion != 0 || nd.Addr == "" || c.buried(nd.ID, nd.Generation, nd.Heartbeat) {
@@ -176,7 +177,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		delete(c.graves, nd.ID)
 		n = newNodeState(nd.ID, nd.Addr, nd.Generation)
 		n.window = newArrivalWindow(c.cfg.FailureDetectorConfig)
-		n.status = pending
+		n.status = statusPending
 		n.statusSince = now
 		n.heartbeat = nd.Heartbeat
 		c.insertNode(n)
@@ -189,37 +190,35 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		}
 		// A new incarnation: its old state is gone, and its start is
 		// proof of life.
-		hadKeys := len(n.userKeys()) > 0
+		changed = len(n.userKeys()) > 0
 		n.clear()
 		n.generation = nd.Generation
 		n.heartbeat = nd.Heartbeat
 		n.addr = nd.Addr
-		if n.status == left {
-			n.status = dead
+		if n.status == statusLeft {
+			n.status = statusDead
 		}
 		n.window.reset()
 		n.window.heartbeat(now)
-		c.setStatus(n, live, now)
-		if hadKeys {
-			c.noteUpdate(n)
-		}
+		c.setStatus(n, statusLive, now)
 	}
 	// A reset we no longer need (we caught up meanwhile) applies as a
 	// normal delta: entries we hold are skipped.
 	if nd.Reset && n.maxVersion < nd.GCVersion && n.gcVersion < nd.GCVersion {
-		hadKeys := len(n.userKeys()) > 0
+		changed = changed || len(n.userKeys()) > 0
 		n.clear()
 		n.gcVersion = nd.GCVersion
-		if hadKeys {
-			c.noteUpdate(n)
-		}
 	}
 	c.observeHeartbeat(n, nd.Heartbeat, now)
 	if nd.FromVersion > n.maxVersion {
 		c.markBehind(n) // a gap: wait for a delta from our version
+		if changed {
+			c.noteUpdate(n)
+		}
 		return
 	}
-	changed, ok := c.applyEntries(n, nd, now)
+	applied, ok := c.applyEntries(n, nd, now)
+	changed = changed || applied
 	if !ok {
 		c.stats.DroppedMalformed++
 	}
@@ -254,7 +253,7 @@ func (c *core) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time) (ch
 		}
 		n.maxVersion = e.Version
 		if e.Status == wire.StatusLeft {
-			c.setStatus(n, left, now)
+			c.setStatus(n, statusLeft, now)
 			continue
 		}
 		changed = true

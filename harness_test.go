@@ -98,16 +98,16 @@ func (h *harness) addMany(n int) []*hnode {
 
 // flush delivers everything node n has to send, and the replies, until quiet.
 func (h *harness) flush(n *hnode) {
-	type pending struct {
+	type statusPending struct {
 		from *hnode
 		msg  outMsg
 	}
-	var q []pending
+	var q []statusPending
 	collect := func(src *hnode) {
 		out, ev := src.core.ready()
 		h.events[src.id] = append(h.events[src.id], ev...)
 		for _, m := range out {
-			q = append(q, pending{src, m})
+			q = append(q, statusPending{src, m})
 		}
 	}
 	collect(n)
@@ -179,7 +179,7 @@ func (h *harness) running() []*hnode {
 func (h *harness) converged() bool {
 	run := h.running()
 	for _, a := range run {
-		if len(a.core.peerIDs(live)) != len(run)-1 {
+		if len(a.core.peerIDs(statusLive)) != len(run)-1 {
 			return false
 		}
 		for _, b := range run {
@@ -187,7 +187,7 @@ func (h *harness) converged() bool {
 				continue
 			}
 			nb := a.core.nodes[b.id]
-			if nb == nil || nb.status != live || nb.generation != b.core.self.generation {
+			if nb == nil || nb.status != statusLive || nb.generation != b.core.self.generation {
 				return false
 			}
 			if !mapsEqual(nb.userKeys(), b.core.self.userKeys()) {

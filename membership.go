@@ -17,13 +17,13 @@ func (c *core) setStatus(n *nodeState, s liveness, now time.Time) {
 	n.status = s
 	n.statusSince = now
 	switch {
-	case s == live:
+	case s == statusLive:
 		c.emit(NodeLive, n)
 		if n.updateHeld {
 			n.updateHeld = false
 			c.emit(NodeUpdate, n)
 		}
-	case old == live:
+	case old == statusLive:
 		c.emit(NodeDead, n)
 	}
 }
@@ -34,7 +34,7 @@ func (c *core) noteUpdate(n *nodeState) {
 	if n == c.self {
 		return
 	}
-	if n.status == pending {
+	if n.status == statusPending {
 		n.updateHeld = true
 		return
 	}
@@ -45,12 +45,12 @@ func (c *core) noteUpdate(n *nodeState) {
 // or a datagram from it. History from before its silence is forgotten so the
 // detector does not learn the outage as a normal interval.
 func (c *core) revive(n *nodeState, now time.Time) {
-	if n.status == live || n.status == left || n == c.self {
+	if n.status == statusLive || n.status == statusLeft || n == c.self {
 		return
 	}
 	n.window.reset()
 	n.window.heartbeat(now)
-	c.setStatus(n, live, now)
+	c.setStatus(n, statusLive, now)
 }
 
 // observeHeartbeat records a heartbeat value for n learned from any peer.
@@ -59,7 +59,7 @@ func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
 		return
 	}
 	n.heartbeat = hb
-	if n.status == live {
+	if n.status == statusLive {
 		n.window.heartbeat(now)
 		return
 	}
@@ -83,9 +83,9 @@ func (c *core) checkPeers(now time.Time) {
 			continue
 		}
 		switch n.status {
-		case live:
+		case statusLive:
 			if phi := n.window.phi(now); phi > fd.PhiThreshold {
-				c.setStatus(n, dead, now)
+				c.setStatus(n, statusDead, now)
 			}
 		default:
 			if now.Sub(n.statusSince) > fd.DeadNodeGracePeriod {

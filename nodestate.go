@@ -17,12 +17,12 @@ const (
 	// heartbeat increase or direct contact, and is forgotten after
 	// DeadNodeGracePeriod otherwise. This keeps the state of long-dead nodes
 	// relayed to a joiner from being reported live.
-	pending liveness = iota
-	live
-	dead
+	statusPending liveness = iota
+	statusLive
+	statusDead
 	// left: the node announced a graceful departure. Like dead, but the
 	// failure detector no longer revives it within its generation.
-	left
+	statusLeft
 )
 
 // kvEntry is one versioned key of a node.

@@ -82,10 +82,12 @@ func (r *rawCore) Get(nodeID, key string) (string, bool) {
 }
 
 // LiveIDs returns the IDs of live peers, sorted.
-func (r *rawCore) LiveIDs() []string { return r.c.peerIDs(live) }
+func (r *rawCore) LiveIDs() []string { return r.c.peerIDs(statusLive) }
 
 // DeadIDs returns the IDs of dead (or left) peers, sorted.
-func (r *rawCore) DeadIDs() []string { return append(r.c.peerIDs(dead), r.c.peerIDs(left)...) }
+func (r *rawCore) DeadIDs() []string {
+	return append(r.c.peerIDs(statusDead), r.c.peerIDs(statusLeft)...)
+}
 
 // Stats returns the counters.
 func (r *rawCore) Stats(now time.Time) Stats { return r.c.snapshotStats(now) }
@@ -98,7 +100,7 @@ func (r *rawCore) Fingerprint() uint64 {
 	var buf [8]byte
 	for _, id := range r.c.ids {
 		n := r.c.nodes[id]
-		if n.status != live {
+		if n.status != statusLive {
 			continue
 		}
 		h.Write([]byte(id))

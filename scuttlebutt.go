@@ -349,13 +349,13 @@ func (sb *Scuttlebutt) NodeState(nodeID string) (map[string]string, bool) {
 // LiveNodes returns the peers currently believed live, sorted by ID. The
 // local node is never included.
 func (sb *Scuttlebutt) LiveNodes() []Node {
-	return sb.peers(func(s liveness) bool { return s == live })
+	return sb.peers(func(s liveness) bool { return s == statusLive })
 }
 
 // DeadNodes returns the peers currently believed dead (convicted or left, and
 // not yet removed after DeadNodeGracePeriod), sorted by ID.
 func (sb *Scuttlebutt) DeadNodes() []Node {
-	return sb.peers(func(s liveness) bool { return s == dead || s == left })
+	return sb.peers(func(s liveness) bool { return s == statusDead || s == statusLeft })
 }
 
 func (sb *Scuttlebutt) peers(match func(liveness) bool) []Node {
@@ -439,7 +439,7 @@ func (c *core) snapshotStats(now time.Time) Stats {
 	s := c.stats
 	s.Phi = make(map[string]float64)
 	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == live {
+		if n := c.nodes[id]; n != c.self && n.status == statusLive {
 			s.Phi[id] = n.window.phi(now)
 		}
 	}
