@@ -10,7 +10,10 @@ import (
 // Encoding is done by the hand-written append encoder in append.go, which
 // writes exactly the bytes go-msgpack's MsgpackHandle (WriteExt = true)
 // writes; codec_test.go proves the two byte-for-byte equal over random
-// messages. ENCODING_NUMBERS_PLACEHOLDER
+// messages. It is about ten times faster: on ~1400-byte bodies (2-core
+// amd64, go test -bench=. ./internal/wire/), Syn 475 ns vs 4615 ns,
+// SynAck 455 ns vs 4908 ns, Ack 453 ns vs 4586 ns per message, neither
+// allocating into a reused buffer.
 //
 // Decoding uses go-msgpack, after the structural validation in validate.go,
 // with pooled decoders (a codec.Decoder is not safe for concurrent use, the

@@ -67,8 +67,8 @@ func TestDecodeTrailingBytes(t *testing.T) {
 }
 
 // Hand-built bodies, each wrong in one way. Helpers write msgpack pieces.
-func arr(n int) []byte { return appendArrayHeader(nil, n) }
-func str(s string) []byte { return appendStr(nil, s) }
+func arr(n int) []byte           { return appendArrayHeader(nil, n) }
+func str(s string) []byte        { return appendStr(nil, s) }
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 var (

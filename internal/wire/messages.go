@@ -16,8 +16,12 @@
 // Every struct is encoded as a msgpack array of its fields in declaration
 // order. Strings use the msgpack str formats (fixstr, str8, str16, str32),
 // unsigned integers the smallest of positive fixint, uint8, uint16, uint32,
-// uint64; booleans are one byte.
+// uint64; booleans are one byte. A nil slice is encoded as msgpack nil
+// and an empty one as an empty array, as go-msgpack does; both take one
+// byte, decode back as nil and empty respectively, and mean the same.
 package wire
+
+//lint:file-ignore U1000 the _struct fields only carry go-msgpack's toarray tag; go-msgpack reads them by reflection
 
 // Magic is the first byte of every datagram.
 const Magic byte = 0xB5
