@@ -227,3 +227,31 @@ func (c *core) markWanted(id string) {
 
 // maxWanted bounds the IDs remembered from digests before their state arrives.
 const maxWanted = 1024
+
+// leave writes the leave marker and pushes it to peers at once. Peers that
+// receive it report this node dead immediately and never revive this
+// generation from gossip.
+func (c *core) leave(now time.Time) {
+	if c.leaveVersion == 0 {
+		c.write(leftKey, "", wire.StatusLeft, now, time.Time{})
+		c.leaveVersion = c.self.maxVersion
+	}
+	c.pushLeave()
+}
+
+// pushLeave sends a Syn to every live peer (or the usual targets when none
+// is live), so that the marker travels in the Acks.
+func (c *core) pushLeave() {
+	var targets []string
+	for _, id := range c.ids {
+		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+			targets = append(targets, n.addr)
+		}
+	}
+	if len(targets) == 0 {
+		targets = c.gossipTargets()
+	}
+	for _, a := range targets {
+		c.sendSyn(a)
+	}
+}

@@ -62,6 +62,25 @@ func (r *rawCore) Set(now time.Time, key, value string) error {
 	return nil
 }
 
+// SetWithTTL writes a local key that the owner deletes after ttl.
+func (r *rawCore) SetWithTTL(now time.Time, key, value string, ttl time.Duration) error {
+	if err := r.c.checkEntry(key, value); err != nil {
+		return err
+	}
+	r.c.set(key, value, now, ttl)
+	return nil
+}
+
+// Delete deletes a local key.
+func (r *rawCore) Delete(now time.Time, key string) { r.c.del(key, now) }
+
+// Leave announces a graceful departure and pushes it to peers. LeaveAcked
+// reports when a peer holds it; the driver then stops the node.
+func (r *rawCore) Leave(now time.Time) { r.c.leave(now) }
+
+// LeaveAcked reports whether a peer acknowledged our leave marker.
+func (r *rawCore) LeaveAcked() bool { return r.c.leaveAcked }
+
 // Ready returns and clears the datagrams to send and the events to deliver.
 func (r *rawCore) Ready() ([]protocol.Datagram, []NodeEvent) {
 	out, ev := r.c.ready()
