@@ -47,9 +47,13 @@ type core struct {
 	sealer     sealer
 	bodyBudget int // bytes available to a message body in one datagram
 
-	out    []outMsg
-	events []NodeEvent
-	stats  Stats
+	out     []outMsg
+	events  []NodeEvent
+	changes []KeyChange // key changes, collected only while watchKeys
+	stats   Stats
+	resets  uint64 // resets applied, for tests
+	// watchKeys is set while someone subscribes to key changes.
+	watchKeys bool
 }
 
 // outMsg is a datagram to send.
@@ -102,6 +106,13 @@ func (c *core) ready() ([]outMsg, []NodeEvent) {
 	out, ev := c.out, c.events
 	c.out, c.events = nil, nil
 	return out, ev
+}
+
+// takeChanges returns and clears the key changes collected for subscribers.
+func (c *core) takeChanges() []KeyChange {
+	ch := c.changes
+	c.changes = nil
+	return ch
 }
 
 // takeJoinAnswered reports, once, that a seed answered since the last join.

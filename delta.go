@@ -168,7 +168,8 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		return
 	}
 	n := c.nodes[nd.ID]
-	changed := false // user keys changed: one NodeUpdate for the whole delta
+	changed := false             // user keys changed: one NodeUpdate for the whole delta
+	var before map[string]string // user keys before a replacement, for subscribers
 	switch {
 	case n == nil:
 		if nd.FromVersion != 0 || nd.Addr == "" || c.buried(nd.ID, nd.Generation, nd.Heartbeat) {
@@ -190,7 +191,8 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		}
 		// A new incarnation: its old state is gone, and its start is
 		// proof of life.
-		changed = len(n.userKeys()) > 0
+		before = n.userKeys()
+		changed = len(before) > 0
 		n.clear()
 		n.generation = nd.Generation
 		n.heartbeat = nd.Heartbeat
@@ -205,20 +207,28 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 	// A reset we no longer need (we caught up meanwhile) applies as a
 	// normal delta: entries we hold are skipped.
 	if nd.Reset && n.maxVersion < nd.GCVersion && n.gcVersion < nd.GCVersion {
-		changed = changed || len(n.userKeys()) > 0
+		if before == nil {
+			before = n.userKeys()
+		}
+		changed = changed || len(before) > 0
 		n.clear()
 		n.gcVersion = nd.GCVersion
+		c.resets++
 	}
 	c.observeHeartbeat(n, nd.Heartbeat, now)
 	if nd.FromVersion > n.maxVersion {
 		c.markBehind(n) // a gap: wait for a delta from our version
 		if changed {
+			c.noteStateReplaced(n, before)
 			c.noteUpdate(n)
 		}
 		return
 	}
-	applied, ok := c.applyEntries(n, nd, now)
+	applied, ok := c.applyEntries(n, nd, now, before == nil)
 	changed = changed || applied
+	if before != nil {
+		c.noteStateReplaced(n, before)
+	}
 	if !ok {
 		c.stats.DroppedMalformed++
 	}
@@ -231,9 +241,10 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 	}
 }
 
-// applyEntries applies the entries of nd above n's max version. It stops
-// with ok false at the first entry out of order or malformed.
-func (c *core) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time) (changed, ok bool) {
+// applyEntries applies the entries of nd above n's max version, reporting
+// each to subscribers when notify is set. It stops with ok false at the
+// first entry out of order or malformed.
+func (c *core) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, notify bool) (changed, ok bool) {
 	prev := nd.FromVersion
 	for i := range nd.Entries {
 		e := &nd.Entries[i]
@@ -257,6 +268,9 @@ func (c *core) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time) (ch
 			continue
 		}
 		changed = true
+		if notify {
+			c.noteKeyChange(n, e.Key, e.Value, e.Status == wire.StatusDeleted)
+		}
 	}
 	return changed, true
 }

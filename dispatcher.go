@@ -1,6 +1,10 @@
 package scuttlebutt
 
-import "sync"
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
 
 // dispatchKind is the kind of a queued dispatchItem. Only node events exist
 // today; other kinds (such as key-change callbacks of subscriptions) get
@@ -10,13 +14,25 @@ type dispatchKind uint8
 const (
 	// dispatchNode delivers item.node to NotifyEvent.
 	dispatchNode dispatchKind = iota
+	// dispatchKey delivers item.change to item.sub's callback.
+	dispatchKey
 )
 
 // dispatchItem is one undelivered notification.
 type dispatchItem struct {
-	kind dispatchKind
-	seq  uint64    // push order; identifies the item while it is queued
-	node NodeEvent // payload of dispatchNode
+	kind   dispatchKind
+	seq    uint64    // push order; identifies the item while it is queued
+	node   NodeEvent // payload of dispatchNode
+	change KeyChange // payload of dispatchKey
+	sub    *subscription
+}
+
+// subscription is one Subscribe call: a prefix and a callback, active until
+// unsubscribed.
+type subscription struct {
+	prefix string
+	fn     func(KeyChange)
+	active atomic.Bool
 }
 
 // shrinkAbove is the ring size above which an emptied queue releases its
@@ -50,21 +66,59 @@ type dispatcher struct {
 	exited chan struct{} // closed when the delivery goroutine returns; nil if none
 }
 
-// newDispatcher returns a running dispatcher delivering to n. With a nil n
-// no goroutine is started and push and stop do nothing.
+// newDispatcher returns a dispatcher delivering node events to n (nil: node
+// events are ignored) and key changes to subscriptions. Its goroutine starts
+// with the first queued item.
 func newDispatcher(n NotifyEvent) *dispatcher {
-	if n == nil {
-		return &dispatcher{}
-	}
-	d := &dispatcher{
+	return &dispatcher{
 		notify:   n,
 		lastNode: make(map[string]uint64),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
-		exited:   make(chan struct{}),
 	}
-	go d.run()
-	return d
+}
+
+// startLocked starts the delivery goroutine once. d.mu must be held.
+func (d *dispatcher) startLocked() {
+	if d.exited == nil {
+		d.exited = make(chan struct{})
+		go d.run()
+	}
+}
+
+// wakeUp tells the delivery goroutine that items may be queued.
+func (d *dispatcher) wakeUp() {
+	select {
+	case d.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// pushChanges queues each change for every active subscription whose prefix
+// it matches, in order. Like push, it never blocks and never calls user code.
+func (d *dispatcher) pushChanges(subs []*subscription, changes []KeyChange) {
+	if len(subs) == 0 || len(changes) == 0 {
+		return
+	}
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return
+	}
+	queued := false
+	for _, ch := range changes {
+		for _, sub := range subs {
+			if strings.HasPrefix(ch.Key, sub.prefix) && sub.active.Load() {
+				d.enqueue(dispatchItem{kind: dispatchKey, change: ch, sub: sub})
+				queued = true
+			}
+		}
+	}
+	if queued {
+		d.startLocked()
+	}
+	d.mu.Unlock()
+	d.wakeUp()
 }
 
 // push queues evs for delivery, in order. It never blocks on and never calls
@@ -86,11 +140,9 @@ func (d *dispatcher) push(evs ...NodeEvent) {
 		d.lastNode[ev.Node.ID] = d.nextSeq
 		d.enqueue(dispatchItem{kind: dispatchNode, node: ev})
 	}
+	d.startLocked()
 	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
+	d.wakeUp()
 }
 
 // stop ends delivery and discards the queued items. It returns at once, even
@@ -98,9 +150,6 @@ func (d *dispatcher) push(evs ...NodeEvent) {
 // may still be running or about to start, is left to return, after which the
 // delivery goroutine exits. stop is idempotent and safe for concurrent use.
 func (d *dispatcher) stop() {
-	if d.notify == nil {
-		return
-	}
 	d.mu.Lock()
 	if d.stopped {
 		d.mu.Unlock()
@@ -147,6 +196,10 @@ func (d *dispatcher) deliver(it dispatchItem) {
 			d.notify.NotifyDead(it.node.Node)
 		case NodeUpdate:
 			d.notify.NotifyUpdate(it.node.Node)
+		}
+	case dispatchKey:
+		if it.sub.active.Load() {
+			it.sub.fn(it.change)
 		}
 	}
 }

@@ -348,7 +348,9 @@ func TestDispatchStopWithStuckChannelEvent(t *testing.T) {
 func TestDispatchStopIdle(t *testing.T) {
 	d := newDispatcher(newGatedNotify())
 	d.stop()
-	waitClosed(t, d.exited, "delivery goroutine exit")
+	if d.exited != nil {
+		t.Fatal("an idle dispatcher started its goroutine")
+	}
 	d.push(live("a"))
 	if got := d.pending(); got != 0 {
 		t.Fatalf("%d queued after stop, want 0", got)
@@ -376,7 +378,12 @@ func TestDispatchConcurrentPushAndStop(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	waitClosed(t, d.exited, "delivery goroutine exit")
+	d.mu.Lock()
+	exited := d.exited // nil when every stop came before the first push
+	d.mu.Unlock()
+	if exited != nil {
+		waitClosed(t, exited, "delivery goroutine exit")
+	}
 	d.push(live("late"))
 	if got := d.pending(); got != 0 {
 		t.Fatalf("%d queued after stop, want 0", got)

@@ -132,6 +132,7 @@ func (c *core) write(key, value string, status uint8, now time.Time, expires tim
 		s.ttls++
 	}
 	c.markChanged(s)
+	c.noteKeyChange(s, key, value, status == wire.StatusDeleted)
 }
 
 // set writes a local key. Setting a key to its current value is a no-op

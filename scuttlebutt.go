@@ -43,6 +43,7 @@ type Scuttlebutt struct {
 	core   *core
 	closed bool
 	seeds  []string // as given to Join, re-resolved on each try
+	subs   []*subscription
 
 	answered   chan struct{} // a seed answered a join Syn
 	seedLoopOn bool
@@ -128,6 +129,7 @@ func (sb *Scuttlebutt) step(fn func(c *core, now time.Time)) {
 	out, events := sb.core.ready()
 	answered := sb.core.takeJoinAnswered()
 	sb.disp.push(events...)
+	sb.disp.pushChanges(sb.subs, sb.core.takeChanges())
 	sb.mu.Unlock()
 	if answered {
 		select {
