@@ -58,7 +58,9 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 		c.changedQ, c.behindQ = c.changedQ[:0], c.behindQ[:0]
 		return d
 	}
-	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq()}
+	// An entry takes at least 8 bytes: size the slice once.
+	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq(),
+		entries: make([]wire.DigestEntry, 0, min(len(c.ids)+len(c.wantedQ), budget/8))}
 	b.addNode(c.self)
 	if n := c.nodes[answering]; n != nil {
 		b.addNode(n)
