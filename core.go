@@ -52,6 +52,9 @@ type core struct {
 	changes []KeyChange // key changes, collected only while watchKeys
 	stats   Stats
 	resets  uint64 // resets applied, for tests
+	// intervalAvg is a moving average of heartbeat inter-arrival times over
+	// all peers, in nanoseconds (see revive).
+	intervalAvg float64
 	// watchKeys is set while someone subscribes to key changes.
 	watchKeys bool
 }

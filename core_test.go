@@ -252,3 +252,29 @@ func TestJoinerDoesNotReviveDeadNode(t *testing.T) {
 	require.NotContains(t, j.core.peerIDs(statusLive), "n002")
 	require.NotContains(t, h.eventsOf("joiner", "n002"), NodeLive)
 }
+
+// With 512-byte datagrams a digest lists a dozen of 80 nodes, so each
+// heartbeat reaches a peer only every few rounds. Nobody may be convicted
+// for that.
+func TestNoFalseDeathsWithPartialDigests(t *testing.T) {
+	h := newHarness(t, 8, func(id string) *Config {
+		c := testConfig(id)
+		c.MaxPacketSize = MinPacketSize
+		return c
+	})
+	h.addMany(80)
+	h.runUntil(200, h.converged)
+	for range 150 {
+		h.round()
+	}
+	deaths := 0
+	for _, evs := range h.events {
+		for _, e := range evs {
+			if e.Event == NodeDead {
+				deaths++
+			}
+		}
+	}
+	require.Zero(t, deaths, "false NodeDead events")
+	require.True(t, h.converged())
+}

@@ -200,9 +200,11 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		if n.status == statusLeft {
 			n.status = statusDead
 		}
-		n.window.reset()
-		n.window.heartbeat(now)
-		c.setStatus(n, statusLive, now)
+		if n.status == statusLive {
+			n.window.resume(now)
+		} else {
+			c.revive(n, now)
+		}
 	}
 	// A reset we no longer need (we caught up meanwhile) applies as a
 	// normal delta: entries we hold are skipped.

@@ -99,6 +99,27 @@ func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
 	return w
 }
 
+// setFirstEstimate replaces the interval assumed before any has been
+// measured. It has no effect once the window has started.
+func (w *arrivalWindow) setFirstEstimate(est time.Duration) {
+	if !w.started && est > 0 {
+		w.firstEstimate = durationMillis(est)
+	}
+}
+
+// resume restarts the clock at now after an outage without recording the
+// outage as an interval, keeping what the window learned before it. An
+// unstarted window is started as by heartbeat.
+func (w *arrivalWindow) resume(now time.Time) {
+	if !w.started {
+		w.heartbeat(now)
+		return
+	}
+	if now.After(w.last) {
+		w.last = now
+	}
+}
+
 // heartbeat records the arrival, at now, of an increase of the peer's
 // heartbeat. The first arrival seeds the window, like Akka's firstHeartbeat,
 // with two samples FirstHeartbeatEstimate ∓ 25 % so that phi is meaningful

@@ -42,14 +42,18 @@ func (c *core) noteUpdate(n *nodeState) {
 }
 
 // revive marks a peer live after evidence that it runs: a heartbeat increase
-// or a datagram from it. History from before its silence is forgotten so the
-// detector does not learn the outage as a normal interval.
+// or a datagram from it. The outage is not recorded as an interval, and what
+// the detector learned before it is kept. A detector that never ran starts
+// from the larger of FirstHeartbeatEstimate and the interval at which other
+// peers' heartbeats typically arrive: in a large cluster, partial digests
+// carry each heartbeat only every few rounds, and a newcomer judged by a 1 s
+// estimate would be convicted, revived and convicted again.
 func (c *core) revive(n *nodeState, now time.Time) {
 	if n.status == statusLive || n.status == statusLeft || n == c.self {
 		return
 	}
-	n.window.reset()
-	n.window.heartbeat(now)
+	n.window.setFirstEstimate(max(c.cfg.FailureDetectorConfig.FirstHeartbeatEstimate, c.typicalInterval()))
+	n.window.resume(now)
 	c.setStatus(n, statusLive, now)
 }
 
@@ -60,11 +64,29 @@ func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
 	}
 	n.heartbeat = hb
 	if n.status == statusLive {
+		if last := n.window.lastArrival(); !last.IsZero() && now.After(last) {
+			c.noteInterval(now.Sub(last))
+		}
 		n.window.heartbeat(now)
 		return
 	}
 	c.revive(n, now)
 }
+
+// noteInterval folds a heartbeat inter-arrival time into a moving average
+// over all peers.
+func (c *core) noteInterval(d time.Duration) {
+	const alpha = 0.02
+	if c.intervalAvg == 0 {
+		c.intervalAvg = float64(d)
+		return
+	}
+	c.intervalAvg += alpha * (float64(d) - c.intervalAvg)
+}
+
+// typicalInterval is the average interval between heartbeat increases of
+// live peers, or 0 before any was measured.
+func (c *core) typicalInterval() time.Duration { return time.Duration(c.intervalAvg) }
 
 // directContact treats a valid datagram from a known node as proof of life.
 func (c *core) directContact(id string, now time.Time) {
