@@ -149,12 +149,6 @@ func (n *nodeState) userKeys() map[string]string {
 	return m
 }
 
-// hasLeft reports whether the node's state carries a leave marker.
-func (n *nodeState) hasLeft() bool {
-	e, ok := n.kvs[leftKey]
-	return ok && e.status == wire.StatusLeft
-}
-
 // leftKey is the reserved key of the leave marker. User keys are never empty.
 const leftKey = ""
 
