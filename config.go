@@ -35,7 +35,7 @@ type Config struct {
 	// advertises the bound address.
 	Node Node
 	// GossipNodes is the number of random live peers gossiped with per
-	// GossipInterval.
+	// GossipInterval. 0 means 3.
 	GossipNodes int
 	// GossipInterval is the interval between gossip rounds; each round also
 	// increments this node's heartbeat.
@@ -74,7 +74,9 @@ type Config struct {
 // Config.TombstoneGracePeriod is 0.
 const DefaultTombstoneGracePeriod = time.Hour
 
-// FailureDetectorConfig configures the phi-accrual failure detector.
+// FailureDetectorConfig configures the phi-accrual failure detector. Zero
+// fields take the values of FailureDetectorDefaultConfig, except
+// AcceptableHeartbeatPause, for which 0 means no pause.
 type FailureDetectorConfig struct {
 	// PhiThreshold is the suspicion level above which a node is flagged dead.
 	PhiThreshold float64
@@ -169,8 +171,10 @@ func (c *Config) normalized() (*Config, error) {
 		return nil, configError("ClusterID longer than %d bytes", MaxIDLength)
 	case n.GossipInterval <= 0:
 		return nil, configError("GossipInterval must be positive, got %v", n.GossipInterval)
-	case n.GossipNodes <= 0:
-		return nil, configError("GossipNodes must be positive, got %d", n.GossipNodes)
+	case n.GossipNodes < 0:
+		return nil, configError("GossipNodes must not be negative, got %d", n.GossipNodes)
+	case n.GossipNodes == 0:
+		n.GossipNodes = DefaultLANConfig().GossipNodes
 	}
 	switch len(n.SecretKey) {
 	case 0, 16, 24, 32:
@@ -194,8 +198,8 @@ func (c *Config) normalized() (*Config, error) {
 	}
 	fd := FailureDetectorDefaultConfig()
 	if n.FailureDetectorConfig != nil {
-		*fd = *n.FailureDetectorConfig
-		if err := fd.validate(); err != nil {
+		var err error
+		if fd, err = n.FailureDetectorConfig.normalized(); err != nil {
 			return nil, err
 		}
 	}
@@ -203,20 +207,37 @@ func (c *Config) normalized() (*Config, error) {
 	return &n, nil
 }
 
-func (f *FailureDetectorConfig) validate() error {
+// normalized validates f and returns a copy in which zero fields take their
+// defaults (AcceptableHeartbeatPause excepted: 0 means no pause).
+func (f *FailureDetectorConfig) normalized() (*FailureDetectorConfig, error) {
+	d := FailureDetectorDefaultConfig()
+	n := *f
 	switch {
-	case !(f.PhiThreshold > 0):
-		return configError("PhiThreshold must be positive, got %v", f.PhiThreshold)
-	case f.SamplingWindowSize == 0:
-		return configError("SamplingWindowSize must be positive")
-	case f.MinStdDeviation <= 0:
-		return configError("MinStdDeviation must be positive, got %v", f.MinStdDeviation)
-	case f.AcceptableHeartbeatPause < 0:
-		return configError("AcceptableHeartbeatPause must not be negative, got %v", f.AcceptableHeartbeatPause)
-	case f.FirstHeartbeatEstimate <= 0:
-		return configError("FirstHeartbeatEstimate must be positive, got %v", f.FirstHeartbeatEstimate)
-	case f.DeadNodeGracePeriod <= 0:
-		return configError("DeadNodeGracePeriod must be positive, got %v", f.DeadNodeGracePeriod)
+	case n.PhiThreshold < 0 || n.PhiThreshold != n.PhiThreshold:
+		return nil, configError("PhiThreshold must be positive, got %v", n.PhiThreshold)
+	case n.MinStdDeviation < 0:
+		return nil, configError("MinStdDeviation must not be negative, got %v", n.MinStdDeviation)
+	case n.AcceptableHeartbeatPause < 0:
+		return nil, configError("AcceptableHeartbeatPause must not be negative, got %v", n.AcceptableHeartbeatPause)
+	case n.FirstHeartbeatEstimate < 0:
+		return nil, configError("FirstHeartbeatEstimate must not be negative, got %v", n.FirstHeartbeatEstimate)
+	case n.DeadNodeGracePeriod < 0:
+		return nil, configError("DeadNodeGracePeriod must not be negative, got %v", n.DeadNodeGracePeriod)
 	}
-	return nil
+	if n.PhiThreshold == 0 {
+		n.PhiThreshold = d.PhiThreshold
+	}
+	if n.SamplingWindowSize == 0 {
+		n.SamplingWindowSize = d.SamplingWindowSize
+	}
+	if n.MinStdDeviation == 0 {
+		n.MinStdDeviation = d.MinStdDeviation
+	}
+	if n.FirstHeartbeatEstimate == 0 {
+		n.FirstHeartbeatEstimate = d.FirstHeartbeatEstimate
+	}
+	if n.DeadNodeGracePeriod == 0 {
+		n.DeadNodeGracePeriod = d.DeadNodeGracePeriod
+	}
+	return &n, nil
 }

@@ -203,11 +203,12 @@ func TestNewScuttlebuttValidates(t *testing.T) {
 		"zero interval":     func(c *scuttlebutt.Config) { c.GossipInterval = 0 },
 		"negative interval": func(c *scuttlebutt.Config) { c.GossipInterval = -time.Second },
 		"bad key length":    func(c *scuttlebutt.Config) { c.SecretKey = []byte("short") },
-		"zero fanout":       func(c *scuttlebutt.Config) { c.GossipNodes = 0 },
+		"negative fanout":   func(c *scuttlebutt.Config) { c.GossipNodes = -1 },
 		"tiny packets":      func(c *scuttlebutt.Config) { c.MaxPacketSize = 100 },
 		"huge packets":      func(c *scuttlebutt.Config) { c.MaxPacketSize = 70000 },
-		"bad phi":           func(c *scuttlebutt.Config) { c.FailureDetectorConfig.PhiThreshold = 0 },
-		"zero window":       func(c *scuttlebutt.Config) { c.FailureDetectorConfig.SamplingWindowSize = 0 },
+		"negative phi":      func(c *scuttlebutt.Config) { c.FailureDetectorConfig.PhiThreshold = -1 },
+		"negative pause":    func(c *scuttlebutt.Config) { c.FailureDetectorConfig.AcceptableHeartbeatPause = -1 },
+		"negative grace":    func(c *scuttlebutt.Config) { c.FailureDetectorConfig.DeadNodeGracePeriod = -1 },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -232,6 +233,16 @@ func TestNewScuttlebuttValidates(t *testing.T) {
 	require.Nil(t, c.FailureDetectorConfig)
 	require.Zero(t, c.MaxPacketSize)
 	require.NoError(t, sb.Shutdown())
+
+	// Zero fields mean defaults: a partly filled detector config and no fanout.
+	tr3, _ := net.NewTransport("z:1")
+	c3 := fastConfig("z")
+	c3.Transport = tr3
+	c3.GossipNodes = 0
+	c3.FailureDetectorConfig = &scuttlebutt.FailureDetectorConfig{PhiThreshold: 10}
+	sb3, err := scuttlebutt.NewScuttlebutt(c3, nil)
+	require.NoError(t, err)
+	require.NoError(t, sb3.Shutdown())
 
 	// Metadata too large for a datagram is refused.
 	tr2, _ := net.NewTransport("y:1")
