@@ -159,18 +159,22 @@ func (c *core) tick(now time.Time) {
 }
 
 // join records seed addresses and sends each a Syn at once. Seeds are
-// retried in later rounds while no peer is live.
-func (c *core) join(addrs []string) {
+// retried in later rounds while no peer is live. It returns the number of
+// seeds contacted: our own address is skipped.
+func (c *core) join(addrs []string) int {
+	k := 0
 	for _, a := range addrs {
 		if a == c.self.addr {
 			continue
 		}
+		k++
 		if !slices.Contains(c.seeds, a) {
 			c.seeds = append(c.seeds, a)
 		}
 		c.joinWait[a] = struct{}{}
 		c.sendSyn(a)
 	}
+	return k
 }
 
 // liveCount returns the number of live peers.

@@ -197,8 +197,8 @@ func (sb *Scuttlebutt) joinTimeout() time.Duration {
 // ErrJoinTimeout after a bounded wait (five gossip intervals, at least 3 s
 // and at most 30 s). Either way the node keeps retrying the seeds in the
 // background whenever it has no live peer, so a node started before its
-// seeds, or cut off from the cluster, joins on its own later. An empty list
-// returns nil.
+// seeds, or cut off from the cluster, joins on its own later. An empty list,
+// or one naming only this node, returns nil.
 func (sb *Scuttlebutt) Join(seedNodes []string) error {
 	sb.mu.Lock()
 	if sb.closed {
@@ -233,7 +233,11 @@ func (sb *Scuttlebutt) Join(seedNodes []string) error {
 		if err != nil {
 			lastErr = err
 		}
-		sb.step(func(c *core, _ time.Time) { c.join(addrs) })
+		contacted := 0
+		sb.step(func(c *core, _ time.Time) { contacted = c.join(addrs) })
+		if contacted == 0 && err == nil {
+			return nil // every seed is this node: nobody to wait for
+		}
 		select {
 		case <-sb.answered:
 			return nil

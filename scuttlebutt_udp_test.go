@@ -96,6 +96,12 @@ func TestUDPClusterLifecycle(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 }
 
+func TestUDPJoinOnlySelfReturnsAtOnce(t *testing.T) {
+	a := udpNode(t, "self", nil, nil)
+	require.NoError(t, a.Join([]string{a.LocalNode().GossipPublicAddress}))
+	require.NoError(t, a.Join(nil))
+}
+
 func TestUDPJoinByHostname(t *testing.T) {
 	a := udpNode(t, "ha", nil, nil)
 	b := udpNode(t, "hb", nil, nil)
