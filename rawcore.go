@@ -3,7 +3,6 @@ package scuttlebutt
 import (
 	"errors"
 	"hash/fnv"
-	"slices"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/protocol"
@@ -29,16 +28,8 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		keys := make([]string, 0, len(metadata))
-		for k := range metadata {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if err := c.checkEntry(k, metadata[k]); err != nil {
-				return nil, err
-			}
-			c.set(k, metadata[k], p.Now, 0)
+		if err := c.setMetadata(metadata, p.Now); err != nil {
+			return nil, err
 		}
 		return &rawCore{c: c}, nil
 	}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -91,16 +92,8 @@ func start(cfg *Config, tr Transport, metadata map[string]string) (*Scuttlebutt,
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(metadata))
-	for k := range metadata {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := c.checkEntry(k, metadata[k]); err != nil {
-			return nil, fmt.Errorf("scuttlebutt: metadata %q: %w", k, err)
-		}
-		c.set(k, metadata[k], now, 0)
+	if err := c.setMetadata(metadata, now); err != nil {
+		return nil, err
 	}
 	sb := &Scuttlebutt{
 		cfg:       cfg,
@@ -168,15 +161,22 @@ func (sb *Scuttlebutt) readLoop() {
 }
 
 func (sb *Scuttlebutt) tickLoop() {
+	sb.every(sb.cfg.GossipInterval, func() {
+		sb.step(func(c *core, now time.Time) { c.tick(now) })
+	})
+}
+
+// every runs fn every d until Shutdown, then marks its goroutine done.
+func (sb *Scuttlebutt) every(d time.Duration, fn func()) {
 	defer sb.wg.Done()
-	t := time.NewTicker(sb.cfg.GossipInterval)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-sb.done:
 			return
 		case <-t.C:
-			sb.step(func(c *core, now time.Time) { c.tick(now) })
+			fn()
 		}
 	}
 }
@@ -256,26 +256,18 @@ func (sb *Scuttlebutt) Join(seedNodes []string) error {
 // seedLoop re-resolves the seeds every round while no peer is live, so the
 // core's background retries reach seeds whose addresses changed.
 func (sb *Scuttlebutt) seedLoop() {
-	defer sb.wg.Done()
-	t := time.NewTicker(sb.cfg.GossipInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-sb.done:
-			return
-		case <-t.C:
-		}
+	sb.every(sb.cfg.GossipInterval, func() {
 		sb.mu.Lock()
 		lonely := !sb.closed && sb.core.liveCount() == 0
 		seeds := slices.Clone(sb.seeds)
 		sb.mu.Unlock()
 		if !lonely {
-			continue
+			return
 		}
 		if addrs, _ := sb.resolve(seeds); len(addrs) > 0 {
 			sb.step(func(c *core, _ time.Time) { c.setSeeds(addrs) })
 		}
-	}
+	})
 }
 
 // resolve turns seed names into transport addresses. Only the UDP transport
@@ -431,6 +423,21 @@ func (c *core) checkEntry(key, value string) error {
 	}
 	if size := wire.AckOverhead(maxFromID) + wire.DeltaOverhead(1) + nd.Size(); size > c.bodyBudget {
 		return fmt.Errorf("%w: %d-byte key/value needs a %d-byte body, the limit is %d", ErrTooLarge, len(key)+len(value), size, c.bodyBudget)
+	}
+	return nil
+}
+
+// setMetadata writes the initial key/values, in key order, after checking
+// them all.
+func (c *core) setMetadata(metadata map[string]string, now time.Time) error {
+	keys := slices.Sorted(maps.Keys(metadata))
+	for _, k := range keys {
+		if err := c.checkEntry(k, metadata[k]); err != nil {
+			return fmt.Errorf("scuttlebutt: metadata %q: %w", k, err)
+		}
+	}
+	for _, k := range keys {
+		c.set(k, metadata[k], now, 0)
 	}
 	return nil
 }
