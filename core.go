@@ -29,6 +29,10 @@ type core struct {
 	changedQ []string
 	behindQ  []string
 	cursor   int    // rotation cursor over ids for partial digests
+	// stalest lists live peers, least recently heard first, as of the last
+	// tick; staleNext is the next to list in a Syn digest (see digest.go).
+	stalest   []*nodeState
+	staleNext int
 	idBytes  int    // total length of ids, for a quick digest size bound
 	seq      uint64 // marks the nodes touched by one digest or delta build
 
@@ -52,9 +56,14 @@ type core struct {
 	changes []KeyChange // key changes, collected only while watchKeys
 	stats   Stats
 	resets  uint64 // resets applied, for tests
-	// intervalAvg is a moving average of heartbeat inter-arrival times over
-	// all peers, in nanoseconds (see revive).
-	intervalAvg float64
+	// intervalAvg and intervalVar are moving estimates of the mean and
+	// variance of heartbeat inter-arrival times over all peers, in
+	// nanoseconds (see revive).
+	intervalAvg, intervalVar float64
+	// entriesHeard counts digest entries received this round;
+	// entriesPerRound is its moving average (see expectedInterval).
+	entriesHeard    int
+	entriesPerRound float64
 	// watchKeys is set while someone subscribes to key changes.
 	watchKeys bool
 }
@@ -149,13 +158,30 @@ func (c *core) emit(t NodeEventType, n *nodeState) {
 // collection, and a Syn to each chosen peer.
 func (c *core) tick(now time.Time) {
 	c.self.heartbeat++
+	c.countRound()
 	c.expireTTLs(now)
 	c.checkPeers(now)
 	c.collectTombstones(now)
+	c.sortStalest()
 	for _, addr := range c.gossipTargets() {
 		c.sendSyn(addr)
 	}
 	c.stats.Rounds++
+}
+
+// sortStalest orders the live peers by the time of their last heartbeat
+// arrival, oldest first, for this round's Syn digests.
+func (c *core) sortStalest() {
+	c.stalest = c.stalest[:0]
+	for _, id := range c.ids {
+		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+			c.stalest = append(c.stalest, n)
+		}
+	}
+	slices.SortStableFunc(c.stalest, func(a, b *nodeState) int {
+		return a.window.lastArrival().Compare(b.window.lastArrival())
+	})
+	c.staleNext = 0
 }
 
 // join records seed addresses and sends each a Syn at once. Seeds are

@@ -24,7 +24,9 @@ import (
 //     next sends them (when we answer a Syn, that includes the nodes in which
 //     its sender is ahead: they arrive in the Ack of the same exchange);
 //  5. nodes whose versions changed since we last listed them;
-//  6. the rest, from a cursor that rotates over all nodes in ID order, so
+//  6. in a Syn, the live peers we heard from least recently (a pull: the
+//     responder answers with fresher heartbeats for them);
+//  7. the rest, from a cursor that rotates over all nodes in ID order, so
 //     every node, and its heartbeat, is covered every ceil(N/k) digests.
 //
 // The simulator measures what this buys (see BENCHMARKS.md).
@@ -81,6 +83,19 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 	c.wantedQ = c.wantedQ[i:]
 	c.behindQ = c.drainQueue(&b, c.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
 	c.changedQ = c.drainQueue(&b, c.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
+	if answering == "" {
+		// A Syn asks about the peers we heard from least recently: the
+		// responder refreshes their heartbeats in its delta if it knows
+		// newer ones, which cuts the long gaps between heartbeat arrivals
+		// that partial digests otherwise leave, and that the detector
+		// would take for failures.
+		for ; c.staleNext < len(c.stalest) && !b.full; c.staleNext++ {
+			n := c.stalest[c.staleNext]
+			if c.nodes[n.id] == n && n.listed != b.seq && !b.addNode(n) {
+				break
+			}
+		}
+	}
 	for range c.ids {
 		if b.full {
 			break
@@ -151,6 +166,7 @@ func (b *digestBuilder) addNode(n *nodeState) bool {
 // applyDigest learns from a peer's digest: fresher heartbeats, nodes we have
 // never heard of, and nodes in which the peer is ahead of us.
 func (c *core) applyDigest(d *wire.Digest, now time.Time) {
+	c.entriesHeard += len(d.Entries)
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if e.ID == c.self.id {

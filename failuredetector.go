@@ -74,7 +74,8 @@ type arrivalWindow struct {
 	maxSamples    int
 	pauseMillis   float64 // AcceptableHeartbeatPause
 	minStdMillis  float64 // MinStdDeviation
-	firstEstimate float64 // FirstHeartbeatEstimate
+	firstEstimate float64 // FirstHeartbeatEstimate, or as set by setFirstEstimate
+	firstStd      float64 // deviation of the seed samples; 0 means firstEstimate/4
 }
 
 // newArrivalWindow returns an empty window configured by cfg; nil cfg means
@@ -99,11 +100,14 @@ func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
 	return w
 }
 
-// setFirstEstimate replaces the interval assumed before any has been
-// measured. It has no effect once the window has started.
-func (w *arrivalWindow) setFirstEstimate(est time.Duration) {
-	if !w.started && est > 0 {
-		w.firstEstimate = durationMillis(est)
+// setFirstEstimate replaces the interval, and its standard deviation,
+// assumed before any has been measured: the window is seeded with the two
+// samples mean ∓ sd (sd capped at mean). It has no effect once the window has
+// started.
+func (w *arrivalWindow) setFirstEstimate(mean, sd time.Duration) {
+	if !w.started && mean > 0 {
+		w.firstEstimate = durationMillis(mean)
+		w.firstStd = min(durationMillis(max(sd, 0)), w.firstEstimate)
 	}
 }
 
@@ -133,8 +137,12 @@ func (w *arrivalWindow) heartbeat(now time.Time) {
 	if !w.started {
 		w.started = true
 		w.last = now
-		w.add(w.firstEstimate - w.firstEstimate/4)
-		w.add(w.firstEstimate + w.firstEstimate/4)
+		sd := w.firstStd
+		if sd == 0 {
+			sd = w.firstEstimate / 4
+		}
+		w.add(w.firstEstimate - sd)
+		w.add(w.firstEstimate + sd)
 		return
 	}
 	d := now.Sub(w.last)
@@ -150,12 +158,19 @@ func (w *arrivalWindow) heartbeat(now time.Time) {
 // now advances without a new arrival. See the comment at the top of this
 // file for the formula.
 func (w *arrivalWindow) phi(now time.Time) float64 {
+	return w.phiAtLeast(now, 0, 0)
+}
+
+// phiAtLeast is phi with the window's mean and standard deviation raised to
+// at least meanFloor and sdFloor: the caller's knowledge of how irregularly
+// heartbeats can arrive, which a window that has seen few of them lacks.
+func (w *arrivalWindow) phiAtLeast(now time.Time, meanFloor, sdFloor time.Duration) float64 {
 	if !w.started {
 		return 0
 	}
 	elapsed := durationMillis(now.Sub(w.last))
-	mean := w.meanMillis() + w.pauseMillis
-	sd := max(w.stdDevMillis(), w.minStdMillis)
+	mean := max(w.meanMillis(), durationMillis(meanFloor)) + w.pauseMillis
+	sd := max(w.stdDevMillis(), w.minStdMillis, durationMillis(sdFloor))
 	return phiFromY((elapsed - mean) / sd)
 }
 

@@ -480,3 +480,26 @@ func BenchmarkArrivalWindowPhi(b *testing.B) {
 	}
 	phiSink = s
 }
+
+func TestPhiAtLeastRaisesMeanAndDeviation(t *testing.T) {
+	w := newArrivalWindow(FailureDetectorDefaultConfig())
+	base := time.Unix(1_700_000_000, 0)
+	for i := range 50 {
+		w.heartbeat(base.Add(time.Duration(i) * time.Second))
+	}
+	at := base.Add(49*time.Second + 6*time.Second)
+	if got, want := w.phiAtLeast(at, 0, 0), w.phi(at); got != want {
+		t.Fatalf("zero floors: phiAtLeast = %v, phi = %v", got, want)
+	}
+	if w.phi(at) <= 8 {
+		t.Fatalf("6 s of silence after steady 1 s heartbeats: phi %v, want > 8", w.phi(at))
+	}
+	// Heartbeats that may arrive every 2 s +- 2 s make 6 s unremarkable.
+	if p := w.phiAtLeast(at, 2*time.Second, 2*time.Second); p >= 1 {
+		t.Fatalf("phi with floors = %v, want < 1", p)
+	}
+	// Floors below the window's own statistics change nothing.
+	if got, want := w.phiAtLeast(at, time.Millisecond, time.Millisecond), w.phi(at); got != want {
+		t.Fatalf("low floors: phiAtLeast = %v, phi = %v", got, want)
+	}
+}

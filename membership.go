@@ -1,6 +1,7 @@
 package scuttlebutt
 
 import (
+	"math"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -44,15 +45,18 @@ func (c *core) noteUpdate(n *nodeState) {
 // revive marks a peer live after evidence that it runs: a heartbeat increase
 // or a datagram from it. The outage is not recorded as an interval, and what
 // the detector learned before it is kept. A detector that never ran starts
-// from the larger of FirstHeartbeatEstimate and the interval at which other
-// peers' heartbeats typically arrive: in a large cluster, partial digests
-// carry each heartbeat only every few rounds, and a newcomer judged by a 1 s
-// estimate would be convicted, revived and convicted again.
+// from FirstHeartbeatEstimate, or, when other peers' heartbeats typically
+// arrive less often, from their mean interval and its deviation: in a large
+// cluster partial digests carry each heartbeat only every few rounds, at
+// irregular intervals, and a newcomer judged by a 1 s estimate would be
+// convicted, revived and convicted again.
 func (c *core) revive(n *nodeState, now time.Time) {
 	if n.status == statusLive || n.status == statusLeft || n == c.self {
 		return
 	}
-	n.window.setFirstEstimate(max(c.cfg.FailureDetectorConfig.FirstHeartbeatEstimate, c.typicalInterval()))
+	if mean, sd := c.expectedInterval(); mean > c.cfg.FailureDetectorConfig.FirstHeartbeatEstimate {
+		n.window.setFirstEstimate(mean, sd)
+	}
 	n.window.resume(now)
 	c.setStatus(n, statusLive, now)
 }
@@ -73,20 +77,53 @@ func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
 	c.revive(n, now)
 }
 
-// noteInterval folds a heartbeat inter-arrival time into a moving average
-// over all peers.
+// noteInterval folds a heartbeat inter-arrival time into exponentially
+// weighted moving estimates of the mean and variance over all peers.
 func (c *core) noteInterval(d time.Duration) {
 	const alpha = 0.02
+	x := float64(d)
 	if c.intervalAvg == 0 {
-		c.intervalAvg = float64(d)
+		c.intervalAvg = x
 		return
 	}
-	c.intervalAvg += alpha * (float64(d) - c.intervalAvg)
+	diff := x - c.intervalAvg
+	c.intervalAvg += alpha * diff
+	c.intervalVar = (1 - alpha) * (c.intervalVar + alpha*diff*diff)
 }
 
-// typicalInterval is the average interval between heartbeat increases of
-// live peers, or 0 before any was measured.
-func (c *core) typicalInterval() time.Duration { return time.Duration(c.intervalAvg) }
+// expectedInterval estimates how often a peer's heartbeat increases should
+// reach us, for a detector that has measured nothing yet: the larger of the
+// measured average over all peers and what digest coverage implies (each
+// round we hear about entriesPerRound nodes of the live ones, so a given
+// node's heartbeat every live/entriesPerRound rounds on average). Such gaps
+// are roughly geometric, so their deviation is about their mean.
+func (c *core) expectedInterval() (mean, sd time.Duration) {
+	mean, sd = c.typicalInterval()
+	if c.entriesPerRound > 0 {
+		live := float64(c.liveCount())
+		if cover := time.Duration(float64(c.cfg.GossipInterval) * live / c.entriesPerRound); cover > mean {
+			mean, sd = cover, cover
+		}
+	}
+	return mean, max(sd, mean/4)
+}
+
+// countRound folds the digest entries heard this round into a moving average.
+func (c *core) countRound() {
+	const alpha = 0.2
+	if c.entriesPerRound == 0 {
+		c.entriesPerRound = float64(c.entriesHeard)
+	} else {
+		c.entriesPerRound += alpha * (float64(c.entriesHeard) - c.entriesPerRound)
+	}
+	c.entriesHeard = 0
+}
+
+// typicalInterval returns the mean interval between heartbeat increases of
+// live peers and its standard deviation, or zeros before any was measured.
+func (c *core) typicalInterval() (mean, sd time.Duration) {
+	return time.Duration(c.intervalAvg), time.Duration(math.Sqrt(c.intervalVar))
+}
 
 // directContact treats a valid datagram from a known node as proof of life.
 func (c *core) directContact(id string, now time.Time) {
@@ -96,9 +133,14 @@ func (c *core) directContact(id string, now time.Time) {
 }
 
 // checkPeers convicts live peers whose phi exceeds the threshold and removes
-// peers that stayed dead, left or pending for DeadNodeGracePeriod.
+// peers that stayed dead, left or pending for DeadNodeGracePeriod. Each
+// peer's window is judged with at least the interval statistics expected for
+// any peer (see expectedInterval), so a window that has seen only a few
+// heartbeats, often all about one round apart, does not take the next long
+// but normal gap between relayed heartbeats for a failure.
 func (c *core) checkPeers(now time.Time) {
 	fd := c.cfg.FailureDetectorConfig
+	meanFloor, sdFloor := c.expectedInterval()
 	for i := 0; i < len(c.ids); i++ {
 		n := c.nodes[c.ids[i]]
 		if n == c.self {
@@ -106,7 +148,7 @@ func (c *core) checkPeers(now time.Time) {
 		}
 		switch n.status {
 		case statusLive:
-			if phi := n.window.phi(now); phi > fd.PhiThreshold {
+			if phi := n.window.phiAtLeast(now, meanFloor, sdFloor); phi > fd.PhiThreshold {
 				c.setStatus(n, statusDead, now)
 			}
 		default:
