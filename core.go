@@ -28,13 +28,13 @@ type core struct {
 	// changedQ and behindQ list nodes to put in digests first (see digest.go).
 	changedQ []string
 	behindQ  []string
-	cursor   int    // rotation cursor over ids for partial digests
+	cursor   int // rotation cursor over ids for partial digests
 	// stalest lists live peers, least recently heard first, as of the last
 	// tick; staleNext is the next to list in a Syn digest (see digest.go).
 	stalest   []*nodeState
 	staleNext int
-	idBytes  int    // total length of ids, for a quick digest size bound
-	seq      uint64 // marks the nodes touched by one digest or delta build
+	idBytes   int    // total length of ids, for a quick digest size bound
+	seq       uint64 // marks the nodes touched by one digest or delta build
 
 	// leaveVersion is the version of our leave marker (0: not leaving);
 	// leaveAcked is set once a peer's digest shows it holds the marker.
