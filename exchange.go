@@ -19,9 +19,11 @@ import (
 
 // sendSyn opens an exchange with the node at addr.
 func (c *core) sendSyn(addr string) {
-	m := wire.Syn{From: c.self.id}
-	m.Digest = c.buildDigest(c.bodyBudget-wire.SynOverhead(m.From), "")
-	c.send(addr, wire.MsgSyn, m.Size(), func(b []byte) []byte { return wire.AppendSyn(b, &m) })
+	c.send(addr, wire.MsgSyn, c.cfg.MaxPacketSize, func(budget int) outgoing {
+		m := wire.Syn{From: c.self.id}
+		m.Digest = c.buildDigest(budget-wire.SynOverhead(m.From), "")
+		return &synOut{c: c, m: m}
+	})
 }
 
 // receive handles one datagram from addr.
@@ -104,31 +106,44 @@ func (c *core) heard(addr string) {
 }
 
 func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn) {
+	limit := c.cfg.MaxPacketSize
 	c.heard(addr)
 	c.applyDigest(&m.Digest, now)
 	c.directContact(m.From, now)
-	r := wire.SynAck{From: c.self.id}
-	room := c.bodyBudget - wire.SynAckOverhead(r.From)
-	// The delta gets what the digest does not need, and at least half.
-	reserve := room / 2
-	if full := c.fullDigestSize(reserve); full >= 0 {
-		reserve = min(reserve, full)
-	}
-	r.Delta = c.buildDelta(&m.Digest, room-reserve)
-	r.Digest = c.buildDigest(room-r.Delta.Size(), m.From)
-	c.send(addr, wire.MsgSynAck, r.Size(), func(b []byte) []byte { return wire.AppendSynAck(b, &r) })
+	c.send(addr, wire.MsgSynAck, limit, func(budget int) outgoing {
+		r := wire.SynAck{From: c.self.id}
+		room := budget - wire.SynAckOverhead(r.From)
+		if room < wire.DigestOverhead(0)+wire.DeltaOverhead(0) {
+			return nil
+		}
+		// The delta gets what the digest does not need, and at least half.
+		reserve := room / 2
+		if full := c.fullDigestSize(reserve); full >= 0 {
+			reserve = min(reserve, full)
+		}
+		r.Delta = c.buildDelta(&m.Digest, room-reserve)
+		r.Digest = c.buildDigest(room-r.Delta.Size(), m.From)
+		return &synAckOut{c: c, m: r}
+	})
 }
 
 func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck) {
+	limit := c.cfg.MaxPacketSize
 	c.heard(addr)
 	c.applyDelta(&m.Delta, now)
 	c.applyDigest(&m.Digest, now)
 	c.directContact(m.From, now)
-	a := wire.Ack{From: c.self.id}
-	a.Delta = c.buildDelta(&m.Digest, c.bodyBudget-wire.AckOverhead(a.From))
-	if len(a.Delta.Nodes) > 0 {
-		c.send(addr, wire.MsgAck, a.Size(), func(b []byte) []byte { return wire.AppendAck(b, &a) })
-	}
+	c.send(addr, wire.MsgAck, limit, func(budget int) outgoing {
+		a := wire.Ack{From: c.self.id}
+		if budget < wire.AckOverhead(a.From)+wire.DeltaOverhead(0) {
+			return nil
+		}
+		a.Delta = c.buildDelta(&m.Digest, budget-wire.AckOverhead(a.From))
+		if len(a.Delta.Nodes) == 0 {
+			return nil
+		}
+		return &ackOut{m: a}
+	})
 }
 
 // replyWrongCluster answers a Syn from another cluster with a bare header,
@@ -158,22 +173,6 @@ func (c *core) replyWrongCluster(now time.Time, addr string, reqLen int) {
 
 // maxWrongClusterPeers bounds the senders remembered for rate limiting.
 const maxWrongClusterPeers = 1024
-
-// send frames, seals and queues one message whose body is size bytes.
-func (c *core) send(addr string, t wire.MsgType, size int, appendBody func([]byte) []byte) {
-	h := wire.Header{Type: t, ClusterID: c.cfg.ClusterID}
-	buf := make([]byte, 0, h.Size()+size+c.sealer.overhead())
-	buf = wire.AppendHeader(buf, &h)
-	hlen := len(buf)
-	buf = appendBody(buf)
-	data, err := c.sealer.seal(buf[:hlen], buf[hlen:])
-	if err != nil || len(data) > c.cfg.MaxPacketSize {
-		// Unreachable by construction; counted so tests would see it.
-		c.stats.DroppedOutgoing++
-		return
-	}
-	c.emitDatagram(addr, data)
-}
 
 func (c *core) emitDatagram(addr string, data []byte) {
 	c.stats.PacketsSent++

@@ -63,7 +63,8 @@ func (h *harness) add(id string, meta map[string]string) *hnode {
 	require.NoError(h.t, err)
 	h.interval = cfg.GossipInterval
 	addr := id + ":7946"
-	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(h.now.UnixNano()), seed: h.rng.Uint64()}, h.now)
+	seed := h.rng.Uint64()
+	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(h.now.UnixNano()), seed: seed, nonces: seededNonces(seed)}, h.now)
 	require.NoError(h.t, err)
 	keys := make([]string, 0, len(meta))
 	for k := range meta {

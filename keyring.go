@@ -183,3 +183,9 @@ func (k *Keyring) PrimaryKey() []byte {
 	}
 	return bytes.Clone(s.keys[0])
 }
+
+// Keyring returns the live keyring of an encrypted node, through which keys
+// can be rotated while it runs, or nil when encryption is off. It is
+// Config.Keyring when one was given, with Config.SecretKey installed as its
+// primary if both were set; otherwise a keyring holding Config.SecretKey.
+func (sb *Scuttlebutt) Keyring() *Keyring { return sb.core.sealer.keyring }
