@@ -59,12 +59,12 @@ func (c *core) receive(now time.Time, addr string, b []byte) {
 	case wire.MsgSyn:
 		var m wire.Syn
 		if c.decode(wire.DecodeSyn(body, &m)) && c.fromPeer(m.From) {
-			c.handleSyn(now, addr, &m)
+			c.handleSyn(now, addr, &m, len(b))
 		}
 	case wire.MsgSynAck:
 		var m wire.SynAck
 		if c.decode(wire.DecodeSynAck(body, &m)) && c.fromPeer(m.From) {
-			c.handleSynAck(now, addr, &m)
+			c.handleSynAck(now, addr, &m, len(b))
 		}
 	case wire.MsgAck:
 		var m wire.Ack
@@ -105,8 +105,8 @@ func (c *core) heard(addr string) {
 	}
 }
 
-func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn) {
-	limit := c.cfg.MaxPacketSize
+func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
+	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDigest(&m.Digest, now)
 	c.directContact(m.From, now)
@@ -114,7 +114,7 @@ func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn) {
 		r := wire.SynAck{From: c.self.id}
 		room := budget - wire.SynAckOverhead(r.From)
 		if room < wire.DigestOverhead(0)+wire.DeltaOverhead(0) {
-			return nil
+			return nil // a request too small to answer within the bound
 		}
 		// The delta gets what the digest does not need, and at least half.
 		reserve := room / 2
@@ -127,8 +127,8 @@ func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn) {
 	})
 }
 
-func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck) {
-	limit := c.cfg.MaxPacketSize
+func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {
+	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDelta(&m.Delta, now)
 	c.applyDigest(&m.Digest, now)
@@ -144,6 +144,24 @@ func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck) {
 		}
 		return &ackOut{m: a}
 	})
+}
+
+// unknownReplyFactor bounds the reply to a sender we do not know: at most
+// this many times the size of its datagram (see replyLimit).
+const unknownReplyFactor = 4
+
+// replyLimit returns the size limit of our reply to a datagram of reqLen
+// bytes from node id at addr. A node we know at that address gets a full
+// datagram. Anyone else (a joiner, or a forger using a spoofed source
+// address to aim our replies at a victim) gets at most unknownReplyFactor
+// times what it sent, so we can never be used to amplify traffic. A joiner
+// still makes progress: our first SynAck lists its ID as wanted, so its Ack
+// brings us its state, and from its next exchange on it is known.
+func (c *core) replyLimit(addr, id string, reqLen int) int {
+	if n := c.nodes[id]; n != nil && n.addr == addr {
+		return c.cfg.MaxPacketSize
+	}
+	return min(c.cfg.MaxPacketSize, unknownReplyFactor*reqLen)
 }
 
 // replyWrongCluster answers a Syn from another cluster with a bare header,
