@@ -71,7 +71,7 @@ func (c *core) receive(now time.Time, addr string, b []byte) {
 		if c.decode(wire.DecodeAck(body, &m)) && c.fromPeer(m.From) {
 			c.heard(addr)
 			c.applyDelta(&m.Delta, now)
-			c.directContact(m.From, now)
+			c.contact(m.From, now)
 		}
 	default:
 		c.stats.DroppedMalformed++
@@ -97,6 +97,17 @@ func (c *core) fromPeer(id string) bool {
 	return true
 }
 
+// contact treats a valid datagram from a known node as proof of life,
+// except for a node we hold dead: nothing in a datagram proves it was sent
+// recently (it may be a replay, even on an encrypted cluster), so a dead node
+// comes back only with a heartbeat newer than any we saw (observeHeartbeat)
+// or a new generation.
+func (c *core) contact(id string, now time.Time) {
+	if n := c.nodes[id]; n != nil && n.status != statusDead {
+		c.directContact(id, now)
+	}
+}
+
 // heard notes a valid datagram from addr, answering a pending join.
 func (c *core) heard(addr string) {
 	if _, ok := c.joinWait[addr]; ok {
@@ -109,7 +120,7 @@ func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
 	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDigest(&m.Digest, now)
-	c.directContact(m.From, now)
+	c.contact(m.From, now)
 	c.send(addr, wire.MsgSynAck, limit, func(budget int) outgoing {
 		r := wire.SynAck{From: c.self.id}
 		room := budget - wire.SynAckOverhead(r.From)
@@ -132,7 +143,7 @@ func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen i
 	c.heard(addr)
 	c.applyDelta(&m.Delta, now)
 	c.applyDigest(&m.Digest, now)
-	c.directContact(m.From, now)
+	c.contact(m.From, now)
 	c.send(addr, wire.MsgAck, limit, func(budget int) outgoing {
 		a := wire.Ack{From: c.self.id}
 		if budget < wire.AckOverhead(a.From)+wire.DeltaOverhead(0) {
