@@ -30,8 +30,8 @@ type outgoing interface {
 	size() int
 	// appendBody appends the encoded body.
 	appendBody(b []byte) []byte
-	// trim cuts the message from the end until size() <= limit. limit is
-	// never below the size of the message with an empty digest and delta.
+	// trim cuts the message from the end until size() <= limit, or to an
+	// empty digest and delta if limit is smaller than that.
 	trim(limit int)
 }
 
@@ -73,11 +73,17 @@ func (c *core) send(addr string, t wire.MsgType, limit int, build func(budget in
 			c.emitSealed(addr, limit, header, body, false)
 			return
 		}
-		target := budget
-		if try < maxFitTries && len(z) < len(body) {
-			target = max(budget, min(len(body)-1, int(int64(len(body))*int64(budget)*15/(16*int64(len(z))))))
+		if try >= maxFitTries || len(z) >= len(body) {
+			// The fallback: cut to the exact budget, after which the next
+			// round sends, compressed or not. A message that cannot be cut
+			// that far (a reply limit below even an empty message) is not
+			// sent at all.
+			if m.trim(budget); m.size() > budget {
+				return
+			}
+			continue
 		}
-		m.trim(target)
+		m.trim(max(budget, min(len(body)-1, int(int64(len(body))*int64(budget)*15/(16*int64(len(z)))))))
 	}
 }
 

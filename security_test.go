@@ -650,3 +650,41 @@ func TestPropertyFitWithCompressionAndEncryption(t *testing.T) {
 		})
 	}
 }
+
+// A reply limit below even an empty reply (a tiny request to a node with a
+// long ID) is met by not replying, also when the ratio estimate inflates
+// the budget past it: fitting always terminates.
+func TestTinyReplyLimitTerminates(t *testing.T) {
+	for _, key := range [][]byte{nil, testKey1} {
+		h := newHarness(t, 16, func(id string) *Config {
+			c := testConfig(id)
+			c.SecretKey = key
+			return c
+		})
+		rng := rand.New(rand.NewPCG(1, 2))
+		id := make([]byte, MaxIDLength)
+		for i := range id {
+			id[i] = byte('!' + rng.IntN(94)) // incompressible
+		}
+		a := h.add(string(id), bigMeta(50))
+		for typ := range a.core.sealer.ratios {
+			a.core.sealer.ratios[typ] = ratioOne / 8
+		}
+		s := testSealer(t, key)
+		syn := datagram(t, s, wire.MsgSyn, "default", wire.AppendSyn(nil, &wire.Syn{From: "x", Digest: wire.Digest{Complete: true}}), false)
+		done := make(chan []outMsg)
+		go func() {
+			a.core.receive(h.now, "x:1", syn)
+			out, _ := a.core.ready()
+			done <- out
+		}()
+		select {
+		case out := <-done:
+			for _, m := range out {
+				require.LessOrEqual(t, len(m.data), unknownReplyFactor*len(syn))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("fitting a reply did not terminate")
+		}
+	}
+}
