@@ -44,11 +44,26 @@ func fuzzCluster(tb testing.TB, key []byte) (datagrams [][]byte) {
 	return datagrams
 }
 
-// fuzzCore returns a fresh core ("fuzz", cluster "default") with a key or
-// not, which already knows node n001 from a valid Ack, so that deltas and
-// digests about known nodes reach deeper code.
-func fuzzCore(tb testing.TB, key []byte, preload []byte) *core {
-	cfg := testConfig("fuzz")
+// longFuzzID is an incompressible ID of the longest length allowed.
+var longFuzzID = func() string {
+	b := make([]byte, MaxIDLength)
+	for i := range b {
+		b[i] = byte('!' + (i*37+i*i*11)%94)
+	}
+	return string(b)
+}()
+
+// fuzzCore returns a fresh core (cluster "default") with a key or not, which
+// already knows node n001 from a valid Ack, so that deltas and digests about
+// known nodes reach deeper code. variant picks its ID ("fuzz" or a long
+// one) and its compression ratio estimates (none yet, or a learnt ratio
+// from 1/2 to 1/8), so that inflated budgets are fuzzed too.
+func fuzzCore(tb testing.TB, key []byte, preload []byte, variant byte) *core {
+	id := "fuzz"
+	if variant&4 != 0 {
+		id = longFuzzID
+	}
+	cfg := testConfig(id)
 	cfg.SecretKey = key
 	cfg.MaxPacketSize = 1400
 	n, err := cfg.normalized()
@@ -62,6 +77,11 @@ func fuzzCore(tb testing.TB, key []byte, preload []byte) *core {
 	if preload != nil {
 		c.receive(testNow, "n001:7946", preload)
 		_, _ = c.ready()
+	}
+	if r := variant & 3; r != 0 {
+		for t := range c.sealer.ratios {
+			c.sealer.ratios[t] = ratioOne >> r
+		}
 	}
 	return c
 }
@@ -102,6 +122,13 @@ func FuzzReceive(f *testing.F) {
 			f.Add(byte(fuzzSealed), d)
 		}
 	}
+	// A tiny Syn from an unknown sender, answered within a limit below an
+	// empty reply by a long-ID core whose estimates inflate the budget.
+	h := wire.Header{Type: wire.MsgSyn, ClusterID: "default"}
+	tiny := wire.AppendSyn(wire.AppendHeader(nil, &h), &wire.Syn{From: "x", Digest: wire.Digest{Complete: true}})
+	for m := range fuzzModes {
+		f.Add(byte(7*fuzzModes+m), tiny)
+	}
 	f.Add(byte(fuzzPlain), []byte{})
 	f.Add(byte(fuzzPlain), []byte{wire.Magic, wire.Version, byte(wire.MsgSyn), 0, 0})
 	f.Add(byte(fuzzSealed), []byte{wire.Magic, wire.Version, byte(wire.MsgAck), wire.FlagCompressed, 7, 'd', 'e', 'f', 'a', 'u', 'l', 't', 0x63, 0x60})
@@ -116,7 +143,7 @@ func FuzzReceive(f *testing.F) {
 		if mode%fuzzModes != fuzzPlain {
 			key, pre = testKey1, encPre
 		}
-		c := fuzzCore(t, key, pre)
+		c := fuzzCore(t, key, pre, mode/fuzzModes)
 		data := in
 		if mode%fuzzModes == fuzzSealed {
 			if h, body, err := wire.ParseHeader(in); err == nil {
