@@ -53,11 +53,20 @@ type Config struct {
 	// Events receives membership notifications (see NotifyEvent). Calls come
 	// from a dispatcher goroutine, never from the gossip loop.
 	Events NotifyEvent
-	// EnableCompression compresses datagrams when that makes them smaller.
+	// EnableCompression compresses datagrams (DEFLATE) when that makes them
+	// smaller, and sizes messages for it, so a datagram carries more state.
+	// Compressed datagrams are accepted whatever this says.
 	EnableCompression bool
-	// SecretKey enables message-level encryption. It must be 16, 24 or 32
-	// bytes long to select AES-128, AES-192 or AES-256.
+	// SecretKey enables encryption: every datagram is authenticated and
+	// encrypted with AES-GCM, and anything that fails to authenticate,
+	// including plaintext, is dropped (Stats.DroppedAuth). It must be 16, 24
+	// or 32 bytes long to select AES-128, AES-192 or AES-256. If Keyring is
+	// also set, SecretKey is installed in it as its primary key.
 	SecretKey []byte
+	// Keyring enables encryption with a set of keys that can be changed while
+	// the node runs, to rotate keys without downtime (see Keyring). The node
+	// uses this keyring itself, not a copy.
+	Keyring *Keyring
 	// MaxPacketSize is the largest datagram ever sent or accepted, header
 	// included. 0 means DefaultMaxPacketSize.
 	MaxPacketSize int
@@ -180,6 +189,9 @@ func (c *Config) normalized() (*Config, error) {
 	case 0, 16, 24, 32:
 	default:
 		return nil, configError("SecretKey must be 16, 24 or 32 bytes, got %d", len(n.SecretKey))
+	}
+	if n.Keyring != nil && len(n.SecretKey) == 0 && n.Keyring.PrimaryKey() == nil {
+		return nil, configError("Keyring holds no key")
 	}
 	if n.MaxPacketSize == 0 {
 		n.MaxPacketSize = DefaultMaxPacketSize

@@ -1,6 +1,7 @@
 package scuttlebutt
 
 import (
+	"io"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -86,6 +87,9 @@ type coreParams struct {
 	addr       string // advertised gossip address
 	generation uint64 // incarnation, increasing across restarts
 	seed       uint64 // randomness seed
+	// nonces is the source of AES-GCM nonces, required when encryption is
+	// on: crypto/rand.Reader in production, a seeded stream in simulation.
+	nonces io.Reader
 }
 
 // newCore returns a core for cfg, which must be normalized.
@@ -99,7 +103,7 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 		lastWrongCl: make(map[string]time.Time),
 		rng:         rand.New(rand.NewPCG(p.seed, p.seed^0x9e3779b97f4a7c15)),
 	}
-	s, err := newSealer(cfg)
+	s, err := newSealer(cfg, p.nonces)
 	if err != nil {
 		return nil, err
 	}

@@ -19,9 +19,11 @@ import (
 
 // sendSyn opens an exchange with the node at addr.
 func (c *core) sendSyn(addr string) {
-	m := wire.Syn{From: c.self.id}
-	m.Digest = c.buildDigest(c.bodyBudget-wire.SynOverhead(m.From), "")
-	c.send(addr, wire.MsgSyn, m.Size(), func(b []byte) []byte { return wire.AppendSyn(b, &m) })
+	c.send(addr, wire.MsgSyn, c.cfg.MaxPacketSize, func(budget int) outgoing {
+		m := wire.Syn{From: c.self.id}
+		m.Digest = c.buildDigest(budget-wire.SynOverhead(m.From), "")
+		return &synOut{c: c, m: m}
+	})
 }
 
 // receive handles one datagram from addr.
@@ -57,19 +59,19 @@ func (c *core) receive(now time.Time, addr string, b []byte) {
 	case wire.MsgSyn:
 		var m wire.Syn
 		if c.decode(wire.DecodeSyn(body, &m)) && c.fromPeer(m.From) {
-			c.handleSyn(now, addr, &m)
+			c.handleSyn(now, addr, &m, len(b))
 		}
 	case wire.MsgSynAck:
 		var m wire.SynAck
 		if c.decode(wire.DecodeSynAck(body, &m)) && c.fromPeer(m.From) {
-			c.handleSynAck(now, addr, &m)
+			c.handleSynAck(now, addr, &m, len(b))
 		}
 	case wire.MsgAck:
 		var m wire.Ack
 		if c.decode(wire.DecodeAck(body, &m)) && c.fromPeer(m.From) {
 			c.heard(addr)
 			c.applyDelta(&m.Delta, now)
-			c.directContact(m.From, now)
+			c.contact(m.From, now)
 		}
 	default:
 		c.stats.DroppedMalformed++
@@ -95,6 +97,17 @@ func (c *core) fromPeer(id string) bool {
 	return true
 }
 
+// contact treats a valid datagram from a known node as proof of life,
+// except for a node we hold dead: nothing in a datagram proves it was sent
+// recently (it may be a replay, even on an encrypted cluster), so a dead node
+// comes back only with a heartbeat newer than any we saw (observeHeartbeat)
+// or a new generation.
+func (c *core) contact(id string, now time.Time) {
+	if n := c.nodes[id]; n != nil && n.status != statusDead {
+		c.directContact(id, now)
+	}
+}
+
 // heard notes a valid datagram from addr, answering a pending join.
 func (c *core) heard(addr string) {
 	if _, ok := c.joinWait[addr]; ok {
@@ -103,32 +116,63 @@ func (c *core) heard(addr string) {
 	}
 }
 
-func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn) {
+func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
+	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDigest(&m.Digest, now)
-	c.directContact(m.From, now)
-	r := wire.SynAck{From: c.self.id}
-	room := c.bodyBudget - wire.SynAckOverhead(r.From)
-	// The delta gets what the digest does not need, and at least half.
-	reserve := room / 2
-	if full := c.fullDigestSize(reserve); full >= 0 {
-		reserve = min(reserve, full)
-	}
-	r.Delta = c.buildDelta(&m.Digest, room-reserve)
-	r.Digest = c.buildDigest(room-r.Delta.Size(), m.From)
-	c.send(addr, wire.MsgSynAck, r.Size(), func(b []byte) []byte { return wire.AppendSynAck(b, &r) })
+	c.contact(m.From, now)
+	c.send(addr, wire.MsgSynAck, limit, func(budget int) outgoing {
+		r := wire.SynAck{From: c.self.id}
+		room := budget - wire.SynAckOverhead(r.From)
+		if room < wire.DigestOverhead(0)+wire.DeltaOverhead(0) {
+			return nil // a request too small to answer within the bound
+		}
+		// The delta gets what the digest does not need, and at least half.
+		reserve := room / 2
+		if full := c.fullDigestSize(reserve); full >= 0 {
+			reserve = min(reserve, full)
+		}
+		r.Delta = c.buildDelta(&m.Digest, room-reserve)
+		r.Digest = c.buildDigest(room-r.Delta.Size(), m.From)
+		return &synAckOut{c: c, m: r}
+	})
 }
 
-func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck) {
+func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {
+	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDelta(&m.Delta, now)
 	c.applyDigest(&m.Digest, now)
-	c.directContact(m.From, now)
-	a := wire.Ack{From: c.self.id}
-	a.Delta = c.buildDelta(&m.Digest, c.bodyBudget-wire.AckOverhead(a.From))
-	if len(a.Delta.Nodes) > 0 {
-		c.send(addr, wire.MsgAck, a.Size(), func(b []byte) []byte { return wire.AppendAck(b, &a) })
+	c.contact(m.From, now)
+	c.send(addr, wire.MsgAck, limit, func(budget int) outgoing {
+		a := wire.Ack{From: c.self.id}
+		if budget < wire.AckOverhead(a.From)+wire.DeltaOverhead(0) {
+			return nil
+		}
+		a.Delta = c.buildDelta(&m.Digest, budget-wire.AckOverhead(a.From))
+		if len(a.Delta.Nodes) == 0 {
+			return nil
+		}
+		return &ackOut{m: a}
+	})
+}
+
+// unknownReplyFactor bounds the reply to a sender we do not know: at most
+// this many times the size of its datagram (see replyLimit).
+const unknownReplyFactor = 4
+
+// replyLimit returns the size limit of our reply to a datagram of reqLen
+// bytes from node id at addr. A node we know at that address gets a full
+// datagram. Anyone else (a joiner, or a forger using a spoofed source
+// address to aim our replies at a victim) gets at most unknownReplyFactor
+// times what it sent, so we can never be used to amplify traffic. A joiner
+// still makes progress: our first SynAck lists its ID as wanted, so its Ack
+// brings us its state, and from its next exchange on it is known.
+func (c *core) replyLimit(addr, id string, reqLen int) int {
+	if n := c.nodes[id]; n != nil && n.addr == addr {
+		return c.cfg.MaxPacketSize
 	}
+	return min(c.cfg.MaxPacketSize, unknownReplyFactor*reqLen)
 }
 
 // replyWrongCluster answers a Syn from another cluster with a bare header,
@@ -158,22 +202,6 @@ func (c *core) replyWrongCluster(now time.Time, addr string, reqLen int) {
 
 // maxWrongClusterPeers bounds the senders remembered for rate limiting.
 const maxWrongClusterPeers = 1024
-
-// send frames, seals and queues one message whose body is size bytes.
-func (c *core) send(addr string, t wire.MsgType, size int, appendBody func([]byte) []byte) {
-	h := wire.Header{Type: t, ClusterID: c.cfg.ClusterID}
-	buf := make([]byte, 0, h.Size()+size+c.sealer.overhead())
-	buf = wire.AppendHeader(buf, &h)
-	hlen := len(buf)
-	buf = appendBody(buf)
-	data, err := c.sealer.seal(buf[:hlen], buf[hlen:])
-	if err != nil || len(data) > c.cfg.MaxPacketSize {
-		// Unreachable by construction; counted so tests would see it.
-		c.stats.DroppedOutgoing++
-		return
-	}
-	c.emitDatagram(addr, data)
-}
 
 func (c *core) emitDatagram(addr string, data []byte) {
 	c.stats.PacketsSent++

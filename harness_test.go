@@ -15,7 +15,7 @@ import (
 // are delivered (or lost) before the next node ticks. Every datagram is
 // checked against MaxPacketSize.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	now      time.Time
 	interval time.Duration
 	rng      *rand.Rand
@@ -27,6 +27,8 @@ type harness struct {
 	largest  int
 	sent     int
 	mkConfig func(id string) *Config
+	// tap, if set, sees every datagram sent, before loss.
+	tap func(from, to string, data []byte)
 }
 
 type hnode struct {
@@ -35,7 +37,7 @@ type hnode struct {
 	down     bool
 }
 
-func newHarness(t *testing.T, seed uint64, mkConfig func(id string) *Config) *harness {
+func newHarness(t testing.TB, seed uint64, mkConfig func(id string) *Config) *harness {
 	return &harness{
 		t:        t,
 		now:      time.Unix(1_700_000_000, 0),
@@ -63,7 +65,8 @@ func (h *harness) add(id string, meta map[string]string) *hnode {
 	require.NoError(h.t, err)
 	h.interval = cfg.GossipInterval
 	addr := id + ":7946"
-	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(h.now.UnixNano()), seed: h.rng.Uint64()}, h.now)
+	seed := h.rng.Uint64()
+	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(h.now.UnixNano()), seed: seed, nonces: seededNonces(seed)}, h.now)
 	require.NoError(h.t, err)
 	keys := make([]string, 0, len(meta))
 	for k := range meta {
@@ -117,6 +120,9 @@ func (h *harness) flush(n *hnode) {
 		h.sent++
 		h.largest = max(h.largest, len(p.msg.data))
 		require.LessOrEqual(h.t, len(p.msg.data), p.from.core.cfg.MaxPacketSize, "datagram over MaxPacketSize")
+		if h.tap != nil {
+			h.tap(p.from.addr, p.msg.to, p.msg.data)
+		}
 		dst := h.nodes[p.msg.to]
 		if dst == nil || dst.down || h.cut[[2]string{p.from.addr, dst.addr}] || h.rng.Float64() < h.loss {
 			continue

@@ -24,7 +24,11 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		c, err := newCore(n, coreParams{addr: p.Addr, generation: p.Generation, seed: p.Seed}, p.Now)
+		nonces := p.Nonces
+		if nonces == nil {
+			nonces = seededNonces(p.Seed)
+		}
+		c, err := newCore(n, coreParams{addr: p.Addr, generation: p.Generation, seed: p.Seed, nonces: nonces}, p.Now)
 		if err != nil {
 			return nil, err
 		}

@@ -88,7 +88,7 @@ func start(cfg *Config, tr Transport, metadata map[string]string) (*Scuttlebutt,
 	var seed [8]byte
 	_, _ = rand.Read(seed[:])
 	now := time.Now()
-	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(now.UnixNano()), seed: binary.LittleEndian.Uint64(seed[:])}, now)
+	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(now.UnixNano()), seed: binary.LittleEndian.Uint64(seed[:]), nonces: rand.Reader}, now)
 	if err != nil {
 		return nil, err
 	}

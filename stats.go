@@ -8,14 +8,16 @@ type Stats struct {
 	// PacketsReceived and BytesReceived count every datagram read, valid or not.
 	PacketsReceived uint64
 	BytesReceived   uint64
-	// DroppedMalformed counts datagrams that could not be parsed or decoded.
+	// DroppedMalformed counts datagrams that could not be parsed or decoded
+	// (including unknown header flags and corrupt compressed bodies).
 	DroppedMalformed uint64
 	// DroppedAuth counts datagrams that failed authentication or were not
 	// encrypted on an encrypted cluster (or the reverse).
 	DroppedAuth uint64
 	// DroppedClusterMismatch counts datagrams carrying another cluster ID.
 	DroppedClusterMismatch uint64
-	// DroppedOversize counts received datagrams larger than MaxPacketSize.
+	// DroppedOversize counts received datagrams larger than MaxPacketSize,
+	// or whose body decompresses to more than four times MaxPacketSize.
 	DroppedOversize uint64
 	// DroppedOutgoing counts datagrams this node built but did not send
 	// because they exceeded MaxPacketSize. Always 0 unless there is a bug.

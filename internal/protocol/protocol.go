@@ -8,7 +8,10 @@
 // it to an interface of the methods they use.
 package protocol
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // Datagram is an encoded datagram to send.
 type Datagram struct {
@@ -22,6 +25,10 @@ type Params struct {
 	Generation uint64    // incarnation; must increase across restarts
 	Seed       uint64    // seed of the core's random source
 	Now        time.Time // start time
+	// Nonces is the source of encryption nonces. Nil means a deterministic
+	// stream derived from Seed, for simulation only: a real network needs
+	// crypto/rand.Reader.
+	Nonces io.Reader
 }
 
 // New builds a core from a *scuttlebutt.Config (passed as any to avoid an
