@@ -1,7 +1,6 @@
 package scuttlebutt_test
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -288,40 +287,6 @@ func TestJoinUnreachableSeedTimesOutThenHealsInBackground(t *testing.T) {
 	}, 10*time.Second, 10*time.Millisecond)
 }
 
-// A consumer that never reads its event channel does not stall gossip.
-func TestStuckEventConsumerDoesNotBlockGossip(t *testing.T) {
-	net := scuttlebutt.NewMemNetwork(7)
-	stuck := make(chan scuttlebutt.NodeEvent) // never read
-	var sbs []*scuttlebutt.Scuttlebutt
-	for i := range 3 {
-		id := fmt.Sprintf("s%d", i)
-		tr, _ := net.NewTransport(id + ":1")
-		c := fastConfig(id)
-		c.Transport = tr
-		if i == 0 {
-			c.Events = &scuttlebutt.ChannelEvent{Ch: stuck}
-		}
-		sb, err := scuttlebutt.NewScuttlebutt(c, nil)
-		require.NoError(t, err)
-		defer sb.Shutdown()
-		if i > 0 {
-			require.NoError(t, sb.Join([]string{"s0:1"}))
-		}
-		sbs = append(sbs, sb)
-	}
-	require.Eventually(t, allSeeAll(sbs), 10*time.Second, 10*time.Millisecond)
-	// Many rounds later, with updates piling up behind the stuck consumer,
-	// s0 still gossips and nobody thinks it dead.
-	start := sbs[0].Stats().Rounds
-	for i := range 50 {
-		require.NoError(t, sbs[1].Set("tick", fmt.Sprint(i)))
-	}
-	require.Eventually(t, func() bool { return sbs[0].Stats().Rounds > start+40 }, 20*time.Second, 10*time.Millisecond)
-	require.Empty(t, sbs[1].DeadNodes())
-	require.Empty(t, sbs[2].DeadNodes())
-	require.Len(t, sbs[0].LiveNodes(), 2)
-}
-
 func TestChannelEventImplementsNotifyEvent(t *testing.T) {
 	var _ scuttlebutt.NotifyEvent = &scuttlebutt.ChannelEvent{}
 	ch := make(chan scuttlebutt.NodeEvent, 3)
@@ -358,4 +323,3 @@ func TestDefaultConfigs(t *testing.T) {
 	}, *fd)
 }
 
-var _ = errors.Is
