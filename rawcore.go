@@ -108,6 +108,24 @@ func (r *rawCore) DeadIDs() []string {
 	return append(r.c.peerIDs(statusDead), r.c.peerIDs(statusLeft)...)
 }
 
+// Census counts the peers this core holds by status: live, pending (known
+// from gossip, no heartbeat increase seen yet) and dead or left.
+func (r *rawCore) Census() (live, pending, dead int) {
+	for _, id := range r.c.ids {
+		n := r.c.nodes[id]
+		switch {
+		case n == r.c.self:
+		case n.status == statusLive:
+			live++
+		case n.status == statusPending:
+			pending++
+		default:
+			dead++
+		}
+	}
+	return live, pending, dead
+}
+
 // Stats returns the counters.
 func (r *rawCore) Stats(now time.Time) Stats { return r.c.snapshotStats(now) }
 

@@ -44,6 +44,7 @@ func main() {
 		jsonOut    = flag.Bool("json", false, "print one JSON object instead of a table")
 		svgFile    = flag.String("svg", "", "write a plot of update spread and detection times to this SVG file")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
+		memProfile = flag.String("memprofile", "", "write an allocation profile to this file")
 	)
 	flag.Parse()
 	if *list {
@@ -82,6 +83,16 @@ func main() {
 	res, err := sc.Run(c)
 	if err != nil {
 		fatal(err)
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			fatal(err)
+		}
+		f.Close()
 	}
 	if *svgFile != "" {
 		f, err := os.Create(*svgFile)

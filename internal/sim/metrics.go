@@ -286,6 +286,33 @@ func (s *Sim) Converged() bool {
 	return true
 }
 
+// MembershipComplete reports whether every running node holds every other
+// running node as live or dead (none unknown or pending), and at least
+// liveShare of all (observer, subject) pairs are live. Unlike Converged it
+// tolerates a few nodes being suspected at the moment.
+func (s *Sim) MembershipComplete(liveShare float64) bool {
+	run := 0
+	for _, n := range s.nodes {
+		if n.up {
+			run++
+		}
+	}
+	total := 0
+	for _, n := range s.nodes {
+		if !n.up {
+			continue
+		}
+		total += n.liveCount
+		if n.liveCount < run-1 {
+			live, pending, dead := n.core.Census()
+			if pending > 0 || live+dead < run-1 {
+				return false
+			}
+		}
+	}
+	return float64(total) >= liveShare*float64(run)*float64(run-1)
+}
+
 // StuckPairs counts (observer, subject) pairs of running nodes where the
 // observer does not see the subject live in its current generation.
 func (s *Sim) StuckPairs() int {

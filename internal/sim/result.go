@@ -44,7 +44,8 @@ type Result struct {
 	DetectionSecondsP99 float64 `json:"detection_seconds_p99"`
 	DetectionSecondsMax float64 `json:"detection_seconds_max"`
 
-	// NodeDead events by cause.
+	// NodeDead events by cause, in the measured phase.
+	WarmupFalseDead        int     `json:"warmup_false_dead_events"`
 	FalseDeadEvents        int     `json:"false_dead_events"`
 	FalseDeadPerNodeHour   float64 `json:"false_dead_per_node_hour"`
 	FalseDeadEventsHealthy int     `json:"false_dead_events_healthy"`
@@ -101,7 +102,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("scenario", "%s (%d nodes, seed %d)", r.Scenario, r.Nodes, r.Seed)
 	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, loss %.3g, latency %.3gms",
 		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Loss, r.LatencySec*1000)
-	row("warm-up", "%.1fs virtual, converged %v", r.WarmupSeconds, r.WarmupOK)
+	row("warm-up", "%.1fs virtual, converged %v, %d false NodeDead", r.WarmupSeconds, r.WarmupOK, r.WarmupFalseDead)
 	row("run", "%.1fs virtual, %.2fs wall, %d node-rounds", r.VirtualSeconds, r.WallSeconds, r.NodeRounds)
 	if r.UpdateNodes > 0 {
 		row("update convergence (rounds)", "p50 %.2f  p99 %.2f  max %.2f", r.ConvergenceRoundsP50, r.ConvergenceRoundsP99, r.ConvergenceRoundsMax)

@@ -150,14 +150,20 @@ func (r *run) warmup() error {
 	if err := r.startAll(r.seeds); err != nil {
 		return err
 	}
-	ok, err := r.s.RunUntil(r.s.Converged, r.p.Interval, time.Duration(r.p.WarmupRounds)*r.p.Interval)
+	// Large clusters may never be free of a suspected node at one instant:
+	// go on once membership is complete and 99.9 % of the pairs are live.
+	ready := func() bool { return r.s.Converged() || r.s.MembershipComplete(0.999) }
+	ok, err := r.s.RunUntil(ready, r.p.Interval, time.Duration(r.p.WarmupRounds)*r.p.Interval)
 	if err != nil {
 		return err
 	}
-	r.r.WarmupOK = ok
+	r.r.WarmupOK = r.s.Converged()
 	r.r.WarmupSeconds = r.s.Elapsed().Seconds()
-	if !ok {
-		r.note("warm-up did not converge within %d rounds", r.p.WarmupRounds)
+	switch {
+	case !ok:
+		r.note("warm-up incomplete after %d rounds", r.p.WarmupRounds)
+	case !r.r.WarmupOK:
+		r.note("warm-up ended with complete membership but some pairs suspected")
 	}
 	r.s.SetLoss(r.p.Loss)
 	if err := r.s.RunFor(time.Duration(r.p.SettleRounds) * r.p.Interval); err != nil {
@@ -167,8 +173,11 @@ func (r *run) warmup() error {
 	return nil
 }
 
-// measure starts the measured phase: traffic meter and member sampling.
+// measure starts the measured phase: NodeDead counts, traffic meter and
+// member sampling.
 func (r *run) measure() {
+	r.r.WarmupFalseDead = r.deaths.false_
+	*r.deaths = deathCounter{}
 	r.meter = startMeter(r.s)
 	r.memb = sampleMembers(r.s, r.p.Interval, func() bool { return r.stop })
 }
@@ -274,6 +283,9 @@ func (r *run) finish() (*Result, error) {
 	var nodeHours float64
 	for _, n := range s.Nodes() {
 		nodeHours += s.Uptime(n).Hours()
+		if r.meter != nil && n.index < len(r.meter.up) {
+			nodeHours -= r.meter.up[n.index].Hours()
+		}
 	}
 	if nodeHours > 0 {
 		res.FalseDeadPerNodeHour = float64(r.deaths.false_) / nodeHours

@@ -27,6 +27,7 @@ type Core interface {
 	DeadIDs() []string
 	Stats(now time.Time) scuttlebutt.Stats
 	Fingerprint() uint64
+	Census() (live, pending, dead int)
 }
 
 // Network describes the simulated network. The zero value is a perfect
