@@ -198,8 +198,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		if n.status == statusLeft {
 			n.status = statusDead
 		}
-		n.window.reset()
-		n.window.heartbeat(now)
+		c.arrival(n, now, true)
 		c.setStatus(n, statusLive, now)
 	}
 	// A reset we no longer need (we caught up meanwhile) applies as a

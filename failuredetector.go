@@ -75,6 +75,7 @@ type arrivalWindow struct {
 	pauseMillis   float64 // AcceptableHeartbeatPause
 	minStdMillis  float64 // MinStdDeviation
 	firstEstimate float64 // FirstHeartbeatEstimate
+	calmY         float64 // y at or below which phi ≤ PhiThreshold (see calmUntil)
 }
 
 // newArrivalWindow returns an empty window configured by cfg; nil cfg means
@@ -89,6 +90,7 @@ func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
 		pauseMillis:   durationMillis(max(cfg.AcceptableHeartbeatPause, 0)),
 		minStdMillis:  max(durationMillis(cfg.MinStdDeviation), minStdDevMillis),
 		firstEstimate: durationMillis(cfg.FirstHeartbeatEstimate),
+		calmY:         thresholdY(cfg.PhiThreshold),
 	}
 	if w.maxSamples < 1 {
 		w.maxSamples = 1
@@ -156,6 +158,40 @@ func phiFromY(y float64) float64 {
 		return maxPhi
 	}
 	return p
+}
+
+// thresholdY returns, a little conservatively, the y at which phiFromY
+// reaches threshold, or -Inf when threshold is not positive. Both branches
+// of phiFromY equal log10(1 + e^z), so phi ≤ threshold exactly when
+// z ≤ zc = ln(10^threshold - 1); z = y·(A + B·y²) is increasing, and the
+// real root of B·y³ + A·y - zc = 0 follows from Cardano's formula.
+func thresholdY(threshold float64) float64 {
+	if !(threshold > 0) {
+		return math.Inf(-1)
+	}
+	zc := threshold*math.Ln10 + math.Log1p(-math.Pow(10, -threshold))
+	p, q := phiCoefA/phiCoefB, -zc/phiCoefB
+	d := math.Sqrt(q*q/4 + p*p*p/27)
+	y := math.Cbrt(-q/2+d) + math.Cbrt(-q/2-d)
+	// Stay clear of rounding: one millionth of a standard deviation.
+	return y - 1e-6
+}
+
+// calmUntil returns a time before which phi stays at or below the
+// threshold the window was configured with (the zero time when unknown):
+// until last + mean + calmY·sd, minus a microsecond, y is below calmY. The
+// caller must ask again after the next arrival or reset.
+func (w *arrivalWindow) calmUntil() time.Time {
+	if !w.started || math.IsInf(w.calmY, -1) {
+		return time.Time{}
+	}
+	mean := w.meanMillis() + w.pauseMillis
+	sd := max(w.stdDevMillis(), w.minStdMillis)
+	ms := mean + w.calmY*sd - 1e-3
+	if !(ms > 0) {
+		return time.Time{}
+	}
+	return w.last.Add(time.Duration(min(ms*float64(time.Millisecond), math.MaxInt64/2)))
 }
 
 // lastArrival returns the time of the latest arrival, or the zero time

@@ -48,9 +48,18 @@ func (c *core) revive(n *nodeState, now time.Time) {
 	if n.status == statusLive || n.status == statusLeft || n == c.self {
 		return
 	}
-	n.window.reset()
-	n.window.heartbeat(now)
+	c.arrival(n, now, true)
 	c.setStatus(n, statusLive, now)
+}
+
+// arrival feeds n's failure detector a heartbeat arrival at now, after
+// forgetting its history when fresh.
+func (c *core) arrival(n *nodeState, now time.Time, fresh bool) {
+	if fresh {
+		n.window.reset()
+	}
+	n.window.heartbeat(now)
+	n.calmUntil = n.window.calmUntil()
 }
 
 // observeHeartbeat records a heartbeat value for n learned from any peer.
@@ -60,7 +69,7 @@ func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
 	}
 	n.heartbeat = hb
 	if n.status == statusLive {
-		n.window.heartbeat(now)
+		c.arrival(n, now, false)
 		return
 	}
 	c.revive(n, now)
@@ -84,6 +93,9 @@ func (c *core) checkPeers(now time.Time) {
 		}
 		switch n.status {
 		case statusLive:
+			if now.Before(n.calmUntil) {
+				continue // phi is certainly at or below the threshold
+			}
 			if phi := n.window.phi(now); phi > fd.PhiThreshold {
 				c.setStatus(n, statusDead, now)
 			}
