@@ -50,6 +50,12 @@ type core struct {
 	out    []outMsg
 	events []NodeEvent
 	stats  Stats
+
+	// digestBuf, deltaBuf and candBuf are reused by every digest and delta
+	// build: a built message is encoded before the next build.
+	digestBuf []wire.DigestEntry
+	deltaBuf  []wire.NodeDelta
+	candBuf   []deltaCandidate
 }
 
 // outMsg is a datagram to send.

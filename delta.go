@@ -44,10 +44,11 @@ type deltaCandidate struct {
 	missing int
 }
 
-// buildDelta returns what the sender of d lacks, within budget bytes.
+// buildDelta returns what the sender of d lacks, within budget bytes. Its
+// nodes live in a buffer that the next build reuses: encode the delta first.
 func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 	seq := c.nextSeq()
-	var cands []deltaCandidate
+	cands := c.candBuf[:0]
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		n := c.nodes[e.ID]
@@ -91,13 +92,18 @@ func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		return cmp.Compare(b.missing, a.missing)
 	})
 
-	var delta wire.Delta
+	delta := wire.Delta{Nodes: c.deltaBuf[:0]}
 	size := wire.DeltaOverhead(0)
 	for _, cd := range cands {
 		if nd, ok := c.fillNodeDelta(cd, budget-size, len(delta.Nodes)); ok {
 			size += wire.ArrayHeaderSize(len(delta.Nodes)+1) - wire.ArrayHeaderSize(len(delta.Nodes)) + nd.Size()
 			delta.Nodes = append(delta.Nodes, nd)
 		}
+	}
+	clear(cands) // drop the node pointers
+	c.candBuf, c.deltaBuf = cands[:0], delta.Nodes[:0]
+	if len(delta.Nodes) == 0 {
+		delta.Nodes = nil // as before: nil, not empty, on the wire
 	}
 	return delta
 }

@@ -1,6 +1,7 @@
 package scuttlebutt
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -46,19 +47,21 @@ func (c *core) fullDigestSize(limit int) int {
 }
 
 // buildDigest returns a digest of at most budget bytes. answering is the ID
-// of the peer whose Syn we answer, or "".
+// of the peer whose Syn we answer, or "". The entries live in a buffer that
+// the next build reuses: encode the digest first.
 func (c *core) buildDigest(budget int, answering string) wire.Digest {
 	if full := c.fullDigestSize(budget); full >= 0 && full <= budget {
-		d := wire.Digest{Complete: true, Entries: make([]wire.DigestEntry, 0, len(c.ids))}
+		d := wire.Digest{Complete: true, Entries: slices.Grow(c.digestBuf[:0], len(c.ids))}
 		for _, id := range c.ids {
 			n := c.nodes[id]
 			n.changed, n.behind = false, false
 			d.Entries = append(d.Entries, n.digestEntry())
 		}
 		c.changedQ, c.behindQ = c.changedQ[:0], c.behindQ[:0]
+		c.digestBuf = d.Entries[:0]
 		return d
 	}
-	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq()}
+	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq(), entries: c.digestBuf[:0]}
 	b.addNode(c.self)
 	if n := c.nodes[answering]; n != nil {
 		b.addNode(n)
@@ -90,6 +93,7 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 		}
 		c.cursor++
 	}
+	c.digestBuf = b.entries[:0]
 	return wire.Digest{Entries: b.entries}
 }
 
