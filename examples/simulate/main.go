@@ -35,6 +35,8 @@ func main() {
 		loss       = flag.Float64("loss", 0, "uniform datagram loss during the measured phase (0..1)")
 		latency    = flag.Duration("latency", 2*time.Millisecond, "mean one-way latency")
 		jitter     = flag.Duration("jitter", time.Millisecond, "per-datagram jitter")
+		dup        = flag.Float64("dup", 0, "probability that a datagram is delivered twice")
+		reorder    = flag.Float64("reorder", 0, "probability that a datagram is held back and overtaken")
 		rounds     = flag.Int("rounds", 0, "length of the measured phase in gossip intervals (0: the scenario's default)")
 		duration   = flag.Duration("duration", 0, "length of the measured phase as a duration (overrides -rounds)")
 		warmup     = flag.Int("warmup", 0, "bound on the warm-up in rounds (0: default)")
@@ -60,7 +62,8 @@ func main() {
 	}
 	c := sim.Common{
 		Nodes: *nodes, Seed: *seed, Interval: *interval, Fanout: *fanout, Phi: *phi, PacketSize: *packet,
-		Loss: *loss, Latency: *latency, Jitter: *jitter, Rounds: *rounds, WarmupRounds: *warmup,
+		Loss: *loss, Latency: *latency, Jitter: *jitter, Duplicate: *dup, Reorder: *reorder,
+		Rounds: *rounds, WarmupRounds: *warmup,
 		TombstoneGrace: *tombstone, DeadGrace: *deadGrace,
 	}
 	if *duration > 0 {

@@ -121,7 +121,14 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("bytes/node/s", "mean %.0f  p99 %.0f  max %.0f", r.BytesPerNodePerSecMean, r.BytesPerNodePerSecP99, r.BytesPerNodePerSecMax)
 	row("datagrams/node/s", "mean %.2f  p99 %.2f  max %.2f", r.DatagramsPerNodePerSecMean, r.DatagramsPerNodePerSecP99, r.DatagramsPerNodePerSecMax)
 	row("largest datagram", "%d B", r.MaxDatagramBytes)
-	row("identical state", "%v (after %.1fs)", r.Converged, r.ConvergedAfterSeconds)
+	switch {
+	case r.ConvergedAfterSeconds > 0:
+		row("identical state", "%v at the end; reached %.1fs after the last fault", r.Converged, r.ConvergedAfterSeconds)
+	case r.ConvergedAfterSeconds < 0:
+		row("identical state", "%v at the end; never reached after the last fault", r.Converged)
+	default:
+		row("identical state", "%v at the end", r.Converged)
+	}
 	row("distinct member counts", "max %d (healthy nodes: %d)", r.DistinctMemberCountsMax, r.DistinctMemberCountsHealthy)
 	row("stuck pairs", "%d", r.StuckPairs)
 	if r.StaleKeys > 0 || r.MissingKeys > 0 || strings.Contains("delete-storm gc-partition", r.Scenario) {

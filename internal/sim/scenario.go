@@ -22,6 +22,9 @@ type Common struct {
 	Loss    float64
 	Latency time.Duration // mean one-way latency; default 2 ms
 	Jitter  time.Duration // per-datagram jitter; default 1 ms
+	// Duplicate and Reorder are the probabilities that a datagram is
+	// delivered twice, or held back so that later ones overtake it.
+	Duplicate, Reorder float64
 	// Rounds is the length of the measured phase in gossip intervals;
 	// each scenario has its own default.
 	Rounds int
@@ -114,7 +117,7 @@ func newRun(name string, p Common) (*run, error) {
 		Nodes:  p.Nodes,
 		Seed:   p.Seed,
 		Config: p.config,
-		Net:    Network{Latency: p.Latency, Jitter: p.Jitter},
+		Net:    Network{Latency: p.Latency, Jitter: p.Jitter, Duplicate: p.Duplicate, Reorder: p.Reorder},
 	})
 	r := &run{p: p, s: s, wall: time.Now(), r: &Result{
 		Scenario: name, Nodes: p.Nodes, Seed: p.Seed, IntervalSec: p.Interval.Seconds(), Fanout: p.Fanout,
@@ -302,9 +305,7 @@ func (r *run) finish() (*Result, error) {
 		res.DistinctMemberCountsHealthy = r.memb.maxHealthy
 		res.MemberCountSeries = r.memb.series
 	}
-	if !res.Converged {
-		res.Converged = s.Converged()
-	}
+	res.Converged = s.Converged()
 	res.StuckPairs = s.StuckPairs()
 	var rounds uint64
 	for _, n := range s.Nodes() {
@@ -324,18 +325,18 @@ func (r *run) finish() (*Result, error) {
 }
 
 // awaitConvergence runs until the cluster converges, for at most k rounds,
-// and records how long that took from now.
+// and records how long that took from now (-1: it did not). Call it once
+// the cores can see the last fault: right after a crash, say, they still
+// agree on the old membership.
 func (r *run) awaitConvergence(k int) error {
 	t0 := r.s.Elapsed()
 	ok, err := r.until(r.s.Converged, k)
 	if err != nil {
 		return err
 	}
-	r.r.Converged = ok
-	if ok {
-		r.r.ConvergedAfterSeconds = (r.s.Elapsed() - t0).Seconds()
-	} else {
-		r.r.ConvergedAfterSeconds = (r.s.Elapsed() - t0).Seconds()
+	r.r.ConvergedAfterSeconds = (r.s.Elapsed() - t0).Seconds()
+	if !ok {
+		r.r.ConvergedAfterSeconds = -1
 		r.note("not converged %d rounds after the last fault", k)
 	}
 	return nil

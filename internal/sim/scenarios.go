@@ -317,7 +317,11 @@ func worst(a, b *Result) {
 	mx(&a.DatagramsPerNodePerSecMax, b.DatagramsPerNodePerSecMax)
 	mi(&a.MaxDatagramBytes, b.MaxDatagramBytes)
 	a.Converged = a.Converged && b.Converged
-	mx(&a.ConvergedAfterSeconds, b.ConvergedAfterSeconds)
+	if a.ConvergedAfterSeconds >= 0 && b.ConvergedAfterSeconds >= 0 {
+		mx(&a.ConvergedAfterSeconds, b.ConvergedAfterSeconds)
+	} else {
+		a.ConvergedAfterSeconds = -1
+	}
 	mi(&a.DistinctMemberCountsMax, b.DistinctMemberCountsMax)
 	mi(&a.DistinctMemberCountsHealthy, b.DistinctMemberCountsHealthy)
 	mi(&a.StuckPairs, b.StuckPairs)
@@ -535,7 +539,9 @@ func Bootstrap(p BootstrapParams) (*Result, error) {
 	if err := r.awaitConvergence(c.Rounds - int(membership/c.Interval)); err != nil {
 		return nil, err
 	}
-	r.r.ConvergedAfterSeconds = r.s.Elapsed().Seconds()
+	if r.r.ConvergedAfterSeconds >= 0 {
+		r.r.ConvergedAfterSeconds = r.s.Elapsed().Seconds()
+	}
 	r.r.WarmupSeconds = membership.Seconds()
 	r.r.WarmupOK = ok
 	r.note("every node saw all %d members after %.1fs (warmup_seconds); identical state after converged_after_seconds", c.Nodes, membership.Seconds())
@@ -656,10 +662,10 @@ func GCPartition(p GCPartitionParams) (*Result, error) {
 			}
 		}
 	}
-	if err := r.awaitConvergence(c.Rounds); err != nil {
+	if ok, err := r.until(r.s.Converged, c.Rounds); err != nil {
 		return nil, err
-	}
-	if !r.r.Converged {
+	} else if !ok {
+		r.note("the keys did not spread within %d rounds", c.Rounds)
 		return r.finish()
 	}
 	isolated := r.randomUp(owners...)
