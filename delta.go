@@ -72,8 +72,7 @@ func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		// Absent nodes are unknown to the sender. Offer only nodes we
 		// know to be running: relaying a dead node's state would make
 		// joiners track a corpse.
-		for _, id := range c.ids {
-			n := c.nodes[id]
+		for _, n := range c.sorted {
 			if n.deltaMark == seq || (n != c.self && n.status != statusLive) {
 				continue
 			}

@@ -39,8 +39,8 @@ func (c *core) fullDigestSize(limit int) int {
 		return -1
 	}
 	size := wire.DigestOverhead(len(c.ids))
-	for _, id := range c.ids {
-		e := c.nodes[id].digestEntry()
+	for _, n := range c.sorted {
+		e := n.digestEntry()
 		size += e.Size()
 	}
 	return size
@@ -52,8 +52,7 @@ func (c *core) fullDigestSize(limit int) int {
 func (c *core) buildDigest(budget int, answering string) wire.Digest {
 	if full := c.fullDigestSize(budget); full >= 0 && full <= budget {
 		d := wire.Digest{Complete: true, Entries: slices.Grow(c.digestBuf[:0], len(c.ids))}
-		for _, id := range c.ids {
-			n := c.nodes[id]
+		for _, n := range c.sorted {
 			n.changed, n.behind = false, false
 			d.Entries = append(d.Entries, n.digestEntry())
 		}
@@ -87,7 +86,7 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 			break
 		}
 		c.cursor %= len(c.ids)
-		n := c.nodes[c.ids[c.cursor]]
+		n := c.sorted[c.cursor]
 		if n.listed != b.seq && !b.addNode(n) {
 			break
 		}

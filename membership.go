@@ -86,8 +86,8 @@ func (c *core) directContact(id string, now time.Time) {
 // peers that stayed dead, left or pending for DeadNodeGracePeriod.
 func (c *core) checkPeers(now time.Time) {
 	fd := c.cfg.FailureDetectorConfig
-	for i := 0; i < len(c.ids); i++ {
-		n := c.nodes[c.ids[i]]
+	for i := 0; i < len(c.sorted); i++ {
+		n := c.sorted[i]
 		if n == c.self {
 			continue
 		}
@@ -197,8 +197,7 @@ func (c *core) expireTTLs(now time.Time) {
 // replica is older than the watermark are then reset (see delta.go).
 func (c *core) collectTombstones(now time.Time) {
 	grace := c.cfg.TombstoneGracePeriod
-	for _, id := range c.ids {
-		n := c.nodes[id]
+	for _, n := range c.sorted {
 		if n.tombstones == 0 {
 			continue
 		}
@@ -255,8 +254,8 @@ func (c *core) leave(now time.Time) {
 // is live), so that the marker travels in the Acks.
 func (c *core) pushLeave() {
 	var targets []string
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+	for _, n := range c.sorted {
+		if n != c.self && n.status == statusLive {
 			targets = append(targets, n.addr)
 		}
 	}

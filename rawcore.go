@@ -111,8 +111,7 @@ func (r *rawCore) DeadIDs() []string {
 // Census counts the peers this core holds by status: live, pending (known
 // from gossip, no heartbeat increase seen yet) and dead or left.
 func (r *rawCore) Census() (live, pending, dead int) {
-	for _, id := range r.c.ids {
-		n := r.c.nodes[id]
+	for _, n := range r.c.sorted {
 		switch {
 		case n == r.c.self:
 		case n.status == statusLive:
@@ -159,9 +158,9 @@ func (r *rawCore) Fingerprint() uint64 {
 
 func (c *core) peerIDs(s liveness) []string {
 	var ids []string
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == s {
-			ids = append(ids, id)
+	for _, n := range c.sorted {
+		if n != c.self && n.status == s {
+			ids = append(ids, n.id)
 		}
 	}
 	return ids
