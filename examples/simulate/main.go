@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -47,6 +48,7 @@ func main() {
 		svgFile    = flag.String("svg", "", "write a plot of update spread and detection times to this SVG file")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
 		memProfile = flag.String("memprofile", "", "write an allocation profile to this file")
+		gcPercent  = flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the simulated cluster's state is large and long-lived")
 	)
 	flag.Parse()
 	if *list {
@@ -55,6 +57,7 @@ func main() {
 		}
 		return
 	}
+	debug.SetGCPercent(*gcPercent)
 	sc, ok := sim.Lookup(*scenario)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "unknown scenario %q; -list shows them\n", *scenario)
