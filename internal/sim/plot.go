@@ -57,13 +57,21 @@ func (r *Result) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", plotW, plotH, plotW, plotH)
 	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="white"/>`+"\n", plotW, plotH)
 	fmt.Fprintf(bw, `<text x="%d" y="28" text-anchor="middle" font-size="18" %s>%s</text>`+"\n", plotW/2, plotFont,
-		html.EscapeString(fmt.Sprintf("scenario %s: %d nodes, seed %d, interval %gs, fanout %d, loss %.3g", r.Scenario, r.Nodes, r.Seed, r.IntervalSec, r.Fanout, r.Loss)))
+		html.EscapeString(title(r)))
 	panel(bw, panelLeft1, "Share of nodes holding the update", "seconds since the write", "share of nodes", upd,
 		"no update in scenario "+r.Scenario)
 	panel(bw, panelLeft2, "CDF of detection times", "seconds since the failure", "share of (observer, failed) pairs", det,
 		"no crash in scenario "+r.Scenario)
 	fmt.Fprintln(bw, `</svg>`)
 	return bw.Flush()
+}
+
+func title(r *Result) string {
+	loss := fmt.Sprintf("loss %.3g", r.Loss)
+	if len(r.Sweep) > 0 {
+		loss = "loss sweep"
+	}
+	return fmt.Sprintf("scenario %s: %d nodes, seed %d, interval %gs, fanout %d, %s", r.Scenario, r.Nodes, r.Seed, r.IntervalSec, r.Fanout, loss)
 }
 
 // panel draws one step-curve panel with axes, ticks, labels and a legend.
@@ -113,11 +121,25 @@ func panel(w io.Writer, left int, title, xlabel, ylabel string, ss []series, emp
 		}
 		last := float64(bottom) - float64(len(s.times))/float64(s.total)*panelH
 		fmt.Fprintf(w, ` %.1f,%.1f"/>`+"\n", x(xmax), last)
+	}
+	// The legend goes bottom right, below the rising curves.
+	var labelled []int
+	for i, s := range ss {
 		if s.label != "" {
-			ly := top + 16 + 18*i
-			fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/>`+"\n", right-110, ly-4, right-88, ly-4, color)
-			fmt.Fprintf(w, `<text x="%d" y="%d" font-size="12" %s>%s</text>`+"\n", right-82, ly, plotFont, html.EscapeString(s.label))
+			labelled = append(labelled, i)
 		}
+	}
+	if len(labelled) == 0 {
+		return
+	}
+	boxH := 18*len(labelled) + 8
+	boxTop := bottom - 10 - boxH
+	fmt.Fprintf(w, `<rect x="%d" y="%d" width="108" height="%d" fill="white" fill-opacity="0.9" stroke="#999"/>`+"\n", right-118, boxTop, boxH)
+	for k, i := range labelled {
+		ly := boxTop + 18 + 18*k
+		color := plotColors[i%len(plotColors)]
+		fmt.Fprintf(w, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/>`+"\n", right-110, ly-4, right-88, ly-4, color)
+		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="12" %s>%s</text>`+"\n", right-82, ly, plotFont, html.EscapeString(ss[i].label))
 	}
 }
 
