@@ -18,9 +18,11 @@ import (
 type core struct {
 	cfg  *Config // normalized
 	self *nodeState
-	// nodes holds every known node, self included; ids is their sorted keys.
-	nodes map[string]*nodeState
-	ids   []string
+	// nodes holds every known node, self included; ids is their sorted keys
+	// and sorted the nodes in that order, for scans without map lookups.
+	nodes  map[string]*nodeState
+	ids    []string
+	sorted []*nodeState
 	// graves remembers removed nodes so stale gossip cannot recreate them.
 	graves map[string]grave
 	// wanted lists IDs seen in peers' digests whose state we lack.
@@ -59,14 +61,18 @@ type core struct {
 	resets  uint64 // resets applied, for tests
 	// intervalAvg and intervalVar are moving estimates of the mean and
 	// variance of heartbeat inter-arrival times over all peers, in
-	// nanoseconds (see revive).
+	// nanoseconds (see checkPeers).
 	intervalAvg, intervalVar float64
-	// entriesHeard counts digest entries received this round;
-	// entriesPerRound is its moving average (see expectedInterval).
-	entriesHeard    int
-	entriesPerRound float64
 	// watchKeys is set while someone subscribes to key changes.
 	watchKeys bool
+
+	// digestBuf, deltaBuf and candBuf are reused by every digest and delta
+	// build: a built message is encoded before the next build.
+	digestBuf []wire.DigestEntry
+	deltaBuf  []wire.NodeDelta
+	candBuf   []deltaCandidate
+	// liveScratch and otherScratch are gossipTargets' reusable buffers.
+	liveScratch, otherScratch []string
 }
 
 // outMsg is a datagram to send.
@@ -143,6 +149,7 @@ func (c *core) insertNode(n *nodeState) {
 	c.idBytes += len(n.id)
 	i, _ := slices.BinarySearch(c.ids, n.id)
 	c.ids = slices.Insert(c.ids, i, n.id)
+	c.sorted = slices.Insert(c.sorted, i, n)
 }
 
 func (c *core) removeNode(n *nodeState, now time.Time) {
@@ -150,6 +157,7 @@ func (c *core) removeNode(n *nodeState, now time.Time) {
 	c.idBytes -= len(n.id)
 	if i, ok := slices.BinarySearch(c.ids, n.id); ok {
 		c.ids = slices.Delete(c.ids, i, i+1)
+		c.sorted = slices.Delete(c.sorted, i, i+1)
 	}
 	c.graves[n.id] = grave{generation: n.generation, heartbeat: n.heartbeat, until: now.Add(2 * c.cfg.FailureDetectorConfig.DeadNodeGracePeriod)}
 }
@@ -162,7 +170,6 @@ func (c *core) emit(t NodeEventType, n *nodeState) {
 // collection, and a Syn to each chosen peer.
 func (c *core) tick(now time.Time) {
 	c.self.heartbeat++
-	c.countRound()
 	c.expireTTLs(now)
 	c.checkPeers(now)
 	c.collectTombstones(now)
@@ -210,8 +217,8 @@ func (c *core) join(addrs []string) int {
 // liveCount returns the number of live peers.
 func (c *core) liveCount() int {
 	k := 0
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+	for _, n := range c.sorted {
+		if n != c.self && n.status == statusLive {
 			k++
 		}
 	}
@@ -223,9 +230,10 @@ func (c *core) liveCount() int {
 // partitions heal and newcomers are confirmed by direct contact; and a seed
 // with probability 1/(live+1), every seed while no peer is live.
 func (c *core) gossipTargets() []string {
-	var liveIDs, otherIDs []string
-	for _, id := range c.ids {
-		n := c.nodes[id]
+	// The candidate lists reuse their memory from round to round.
+	liveIDs, otherIDs := c.liveScratch[:0], c.otherScratch[:0]
+	defer func() { c.liveScratch, c.otherScratch = liveIDs[:0], otherIDs[:0] }()
+	for _, n := range c.sorted {
 		switch {
 		case n == c.self || n.status == statusLeft:
 		case n.status == statusLive:

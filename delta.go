@@ -44,10 +44,11 @@ type deltaCandidate struct {
 	missing int
 }
 
-// buildDelta returns what the sender of d lacks, within budget bytes.
+// buildDelta returns what the sender of d lacks, within budget bytes. Its
+// nodes live in a buffer that the next build reuses: encode the delta first.
 func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 	seq := c.nextSeq()
-	var cands []deltaCandidate
+	cands := c.candBuf[:0]
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		n := c.nodes[e.ID]
@@ -71,8 +72,7 @@ func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		// Absent nodes are unknown to the sender. Offer only nodes we
 		// know to be running: relaying a dead node's state would make
 		// joiners track a corpse.
-		for _, id := range c.ids {
-			n := c.nodes[id]
+		for _, n := range c.sorted {
 			if n.deltaMark == seq || (n != c.self && n.status != statusLive) {
 				continue
 			}
@@ -91,13 +91,18 @@ func (c *core) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		return cmp.Compare(b.missing, a.missing)
 	})
 
-	var delta wire.Delta
+	delta := wire.Delta{Nodes: c.deltaBuf[:0]}
 	size := wire.DeltaOverhead(0)
 	for _, cd := range cands {
 		if nd, ok := c.fillNodeDelta(cd, budget-size, len(delta.Nodes)); ok {
 			size += wire.ArrayHeaderSize(len(delta.Nodes)+1) - wire.ArrayHeaderSize(len(delta.Nodes)) + nd.Size()
 			delta.Nodes = append(delta.Nodes, nd)
 		}
+	}
+	clear(cands) // drop the node pointers
+	c.candBuf, c.deltaBuf = cands[:0], delta.Nodes[:0]
+	if len(delta.Nodes) == 0 {
+		delta.Nodes = nil // as before: nil, not empty, on the wire
 	}
 	return delta
 }
@@ -201,7 +206,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 			n.status = statusDead
 		}
 		if n.status == statusLive {
-			n.window.resume(now)
+			c.resumeWindow(n, now)
 		} else {
 			c.revive(n, now)
 		}

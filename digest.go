@@ -1,6 +1,7 @@
 package scuttlebutt
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -40,29 +41,28 @@ func (c *core) fullDigestSize(limit int) int {
 		return -1
 	}
 	size := wire.DigestOverhead(len(c.ids))
-	for _, id := range c.ids {
-		e := c.nodes[id].digestEntry()
+	for _, n := range c.sorted {
+		e := n.digestEntry()
 		size += e.Size()
 	}
 	return size
 }
 
 // buildDigest returns a digest of at most budget bytes. answering is the ID
-// of the peer whose Syn we answer, or "".
+// of the peer whose Syn we answer, or "". The entries live in a buffer that
+// the next build reuses: encode the digest first.
 func (c *core) buildDigest(budget int, answering string) wire.Digest {
 	if full := c.fullDigestSize(budget); full >= 0 && full <= budget {
-		d := wire.Digest{Complete: true, Entries: make([]wire.DigestEntry, 0, len(c.ids))}
-		for _, id := range c.ids {
-			n := c.nodes[id]
+		d := wire.Digest{Complete: true, Entries: slices.Grow(c.digestBuf[:0], len(c.ids))}
+		for _, n := range c.sorted {
 			n.changed, n.behind = false, false
 			d.Entries = append(d.Entries, n.digestEntry())
 		}
 		c.changedQ, c.behindQ = c.changedQ[:0], c.behindQ[:0]
+		c.digestBuf = d.Entries[:0]
 		return d
 	}
-	// An entry takes at least 8 bytes: size the slice once.
-	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq(),
-		entries: make([]wire.DigestEntry, 0, min(len(c.ids)+len(c.wantedQ), budget/8))}
+	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: c.nextSeq(), entries: c.digestBuf[:0]}
 	b.addNode(c.self)
 	if n := c.nodes[answering]; n != nil {
 		b.addNode(n)
@@ -101,12 +101,13 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 			break
 		}
 		c.cursor %= len(c.ids)
-		n := c.nodes[c.ids[c.cursor]]
+		n := c.sorted[c.cursor]
 		if n.listed != b.seq && !b.addNode(n) {
 			break
 		}
 		c.cursor++
 	}
+	c.digestBuf = b.entries[:0]
 	return wire.Digest{Entries: b.entries}
 }
 
@@ -166,7 +167,6 @@ func (b *digestBuilder) addNode(n *nodeState) bool {
 // applyDigest learns from a peer's digest: fresher heartbeats, nodes we have
 // never heard of, and nodes in which the peer is ahead of us.
 func (c *core) applyDigest(d *wire.Digest, now time.Time) {
-	c.entriesHeard += len(d.Entries)
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if e.ID == c.self.id {

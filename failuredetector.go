@@ -74,8 +74,8 @@ type arrivalWindow struct {
 	maxSamples    int
 	pauseMillis   float64 // AcceptableHeartbeatPause
 	minStdMillis  float64 // MinStdDeviation
-	firstEstimate float64 // FirstHeartbeatEstimate, or as set by setFirstEstimate
-	firstStd      float64 // deviation of the seed samples; 0 means firstEstimate/4
+	firstEstimate float64 // FirstHeartbeatEstimate
+	calmY         float64 // y at or below which phi ≤ PhiThreshold (see calmUntil)
 }
 
 // newArrivalWindow returns an empty window configured by cfg; nil cfg means
@@ -90,6 +90,7 @@ func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
 		pauseMillis:   durationMillis(max(cfg.AcceptableHeartbeatPause, 0)),
 		minStdMillis:  max(durationMillis(cfg.MinStdDeviation), minStdDevMillis),
 		firstEstimate: durationMillis(cfg.FirstHeartbeatEstimate),
+		calmY:         thresholdY(cfg.PhiThreshold),
 	}
 	if w.maxSamples < 1 {
 		w.maxSamples = 1
@@ -98,17 +99,6 @@ func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
 		w.firstEstimate = durationMillis(time.Second)
 	}
 	return w
-}
-
-// setFirstEstimate replaces the interval, and its standard deviation,
-// assumed before any has been measured: the window is seeded with the two
-// samples mean ∓ sd (sd capped at mean). It has no effect once the window has
-// started.
-func (w *arrivalWindow) setFirstEstimate(mean, sd time.Duration) {
-	if !w.started && mean > 0 {
-		w.firstEstimate = durationMillis(mean)
-		w.firstStd = min(durationMillis(max(sd, 0)), w.firstEstimate)
-	}
 }
 
 // resume restarts the clock at now after an outage without recording the
@@ -137,12 +127,8 @@ func (w *arrivalWindow) heartbeat(now time.Time) {
 	if !w.started {
 		w.started = true
 		w.last = now
-		sd := w.firstStd
-		if sd == 0 {
-			sd = w.firstEstimate / 4
-		}
-		w.add(w.firstEstimate - sd)
-		w.add(w.firstEstimate + sd)
+		w.add(w.firstEstimate - w.firstEstimate/4)
+		w.add(w.firstEstimate + w.firstEstimate/4)
 		return
 	}
 	d := now.Sub(w.last)
@@ -192,6 +178,40 @@ func phiFromY(y float64) float64 {
 		return maxPhi
 	}
 	return p
+}
+
+// thresholdY returns, a little conservatively, the y at which phiFromY
+// reaches threshold, or -Inf when threshold is not positive. Both branches
+// of phiFromY equal log10(1 + e^z), so phi ≤ threshold exactly when
+// z ≤ zc = ln(10^threshold - 1); z = y·(A + B·y²) is increasing, and the
+// real root of B·y³ + A·y - zc = 0 follows from Cardano's formula.
+func thresholdY(threshold float64) float64 {
+	if !(threshold > 0) {
+		return math.Inf(-1)
+	}
+	zc := threshold*math.Ln10 + math.Log1p(-math.Pow(10, -threshold))
+	p, q := phiCoefA/phiCoefB, -zc/phiCoefB
+	d := math.Sqrt(q*q/4 + p*p*p/27)
+	y := math.Cbrt(-q/2+d) + math.Cbrt(-q/2-d)
+	// Stay clear of rounding: one millionth of a standard deviation.
+	return y - 1e-6
+}
+
+// calmUntil returns a time before which phi stays at or below the
+// threshold the window was configured with (the zero time when unknown):
+// until last + mean + calmY·sd, minus a microsecond, y is below calmY. The
+// caller must ask again after the next arrival or reset.
+func (w *arrivalWindow) calmUntil() time.Time {
+	if !w.started || math.IsInf(w.calmY, -1) {
+		return time.Time{}
+	}
+	mean := w.meanMillis() + w.pauseMillis
+	sd := max(w.stdDevMillis(), w.minStdMillis)
+	ms := mean + w.calmY*sd - 1e-3
+	if !(ms > 0) {
+		return time.Time{}
+	}
+	return w.last.Add(time.Duration(min(ms*float64(time.Millisecond), math.MaxInt64/2)))
 }
 
 // lastArrival returns the time of the latest arrival, or the zero time

@@ -44,21 +44,32 @@ func (c *core) noteUpdate(n *nodeState) {
 
 // revive marks a peer live after evidence that it runs: a heartbeat increase
 // or a datagram from it. The outage is not recorded as an interval, and what
-// the detector learned before it is kept. A detector that never ran starts
-// from FirstHeartbeatEstimate, or, when other peers' heartbeats typically
-// arrive less often, from their mean interval and its deviation: in a large
-// cluster partial digests carry each heartbeat only every few rounds, at
-// irregular intervals, and a newcomer judged by a 1 s estimate would be
-// convicted, revived and convicted again.
+// the detector learned before it is kept; a detector that never ran starts
+// from FirstHeartbeatEstimate.
 func (c *core) revive(n *nodeState, now time.Time) {
 	if n.status == statusLive || n.status == statusLeft || n == c.self {
 		return
 	}
-	if mean, sd := c.expectedInterval(); mean > c.cfg.FailureDetectorConfig.FirstHeartbeatEstimate {
-		n.window.setFirstEstimate(mean, sd)
-	}
-	n.window.resume(now)
+	c.resumeWindow(n, now)
 	c.setStatus(n, statusLive, now)
+}
+
+// arrival feeds a live peer's failure detector a heartbeat arrival at now,
+// folds the interval into the cluster-wide estimates, and refreshes the time
+// until which the peer certainly stays below the threshold.
+func (c *core) arrival(n *nodeState, now time.Time) {
+	if last := n.window.lastArrival(); !last.IsZero() && now.After(last) {
+		c.noteInterval(now.Sub(last))
+	}
+	n.window.heartbeat(now)
+	n.calmUntil = n.window.calmUntil()
+}
+
+// resumeWindow restarts n's detector clock at now without recording the gap
+// since its last arrival (see revive).
+func (c *core) resumeWindow(n *nodeState, now time.Time) {
+	n.window.resume(now)
+	n.calmUntil = n.window.calmUntil()
 }
 
 // observeHeartbeat records a heartbeat value for n learned from any peer.
@@ -68,10 +79,7 @@ func (c *core) observeHeartbeat(n *nodeState, hb uint64, now time.Time) {
 	}
 	n.heartbeat = hb
 	if n.status == statusLive {
-		if last := n.window.lastArrival(); !last.IsZero() && now.After(last) {
-			c.noteInterval(now.Sub(last))
-		}
-		n.window.heartbeat(now)
+		c.arrival(n, now)
 		return
 	}
 	c.revive(n, now)
@@ -91,34 +99,6 @@ func (c *core) noteInterval(d time.Duration) {
 	c.intervalVar = (1 - alpha) * (c.intervalVar + alpha*diff*diff)
 }
 
-// expectedInterval estimates how often a peer's heartbeat increases should
-// reach us, for a detector that has measured nothing yet: the larger of the
-// measured average over all peers and what digest coverage implies (each
-// round we hear about entriesPerRound nodes of the live ones, so a given
-// node's heartbeat every live/entriesPerRound rounds on average). Such gaps
-// are roughly geometric, so their deviation is about their mean.
-func (c *core) expectedInterval() (mean, sd time.Duration) {
-	mean, sd = c.typicalInterval()
-	if c.entriesPerRound > 0 {
-		live := float64(c.liveCount())
-		if cover := time.Duration(float64(c.cfg.GossipInterval) * live / c.entriesPerRound); cover > mean {
-			mean, sd = cover, cover
-		}
-	}
-	return mean, max(sd, mean/4)
-}
-
-// countRound folds the digest entries heard this round into a moving average.
-func (c *core) countRound() {
-	const alpha = 0.2
-	if c.entriesPerRound == 0 {
-		c.entriesPerRound = float64(c.entriesHeard)
-	} else {
-		c.entriesPerRound += alpha * (float64(c.entriesHeard) - c.entriesPerRound)
-	}
-	c.entriesHeard = 0
-}
-
 // typicalInterval returns the mean interval between heartbeat increases of
 // live peers and its standard deviation, or zeros before any was measured.
 func (c *core) typicalInterval() (mean, sd time.Duration) {
@@ -134,20 +114,25 @@ func (c *core) directContact(id string, now time.Time) {
 
 // checkPeers convicts live peers whose phi exceeds the threshold and removes
 // peers that stayed dead, left or pending for DeadNodeGracePeriod. Each
-// peer's window is judged with at least the interval statistics expected for
-// any peer (see expectedInterval), so a window that has seen only a few
-// heartbeats, often all about one round apart, does not take the next long
-// but normal gap between relayed heartbeats for a failure.
+// peer's window is judged with at least the mean and deviation of heartbeat
+// intervals measured over all peers (typicalInterval): in a large cluster
+// partial digests carry each heartbeat only every few rounds, at irregular
+// intervals, and a window that has seen only a few heartbeats, often about
+// one round apart, must not take the next long but normal gap for a failure.
+// In a small cluster the floors equal what each window measures itself.
 func (c *core) checkPeers(now time.Time) {
 	fd := c.cfg.FailureDetectorConfig
-	meanFloor, sdFloor := c.expectedInterval()
-	for i := 0; i < len(c.ids); i++ {
-		n := c.nodes[c.ids[i]]
+	meanFloor, sdFloor := c.typicalInterval()
+	for i := 0; i < len(c.sorted); i++ {
+		n := c.sorted[i]
 		if n == c.self {
 			continue
 		}
 		switch n.status {
 		case statusLive:
+			if now.Before(n.calmUntil) {
+				continue // phi is certainly at or below the threshold, floors or not
+			}
 			if phi := n.window.phiAtLeast(now, meanFloor, sdFloor); phi > fd.PhiThreshold {
 				c.setStatus(n, statusDead, now)
 			}
@@ -250,8 +235,7 @@ func (c *core) expireTTLs(now time.Time) {
 // replica is older than the watermark are then reset (see delta.go).
 func (c *core) collectTombstones(now time.Time) {
 	grace := c.cfg.TombstoneGracePeriod
-	for _, id := range c.ids {
-		n := c.nodes[id]
+	for _, n := range c.sorted {
 		if n.tombstones == 0 {
 			continue
 		}
@@ -308,8 +292,8 @@ func (c *core) leave(now time.Time) {
 // is live), so that the marker travels in the Acks.
 func (c *core) pushLeave() {
 	var targets []string
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+	for _, n := range c.sorted {
+		if n != c.self && n.status == statusLive {
 			targets = append(targets, n.addr)
 		}
 	}

@@ -62,6 +62,9 @@ type nodeState struct {
 	window      *arrivalWindow
 	status      liveness
 	statusSince time.Time
+	// calmUntil: phi stays at or below the threshold before this time, so
+	// checkPeers need not compute it (zero: unknown).
+	calmUntil time.Time
 
 	tombstones int // entries with StatusDeleted, so GC skips nodes without
 	ttls       int // local entries with a TTL (self only)

@@ -103,6 +103,23 @@ func (r *rawCore) DeadIDs() []string {
 	return append(r.c.peerIDs(statusDead), r.c.peerIDs(statusLeft)...)
 }
 
+// Census counts the peers this core holds by status: live, pending (known
+// from gossip, no heartbeat increase seen yet) and dead or left.
+func (r *rawCore) Census() (live, pending, dead int) {
+	for _, n := range r.c.sorted {
+		switch {
+		case n == r.c.self:
+		case n.status == statusLive:
+			live++
+		case n.status == statusPending:
+			pending++
+		default:
+			dead++
+		}
+	}
+	return live, pending, dead
+}
+
 // Stats returns the counters.
 func (r *rawCore) Stats(now time.Time) Stats { return r.c.snapshotStats(now) }
 
@@ -136,9 +153,9 @@ func (r *rawCore) Fingerprint() uint64 {
 
 func (c *core) peerIDs(s liveness) []string {
 	var ids []string
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == s {
-			ids = append(ids, id)
+	for _, n := range c.sorted {
+		if n != c.self && n.status == s {
+			ids = append(ids, n.id)
 		}
 	}
 	return ids

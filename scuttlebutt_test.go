@@ -322,4 +322,3 @@ func TestDefaultConfigs(t *testing.T) {
 		AcceptableHeartbeatPause: 3 * time.Second, FirstHeartbeatEstimate: time.Second, DeadNodeGracePeriod: time.Hour,
 	}, *fd)
 }
-

@@ -1,0 +1,100 @@
+// Package sim is a deterministic cluster simulator for scuttlebutt. It runs
+// N instances of the real protocol core (package scuttlebutt's rawCore,
+// reached through internal/protocol: nothing is re-implemented) on one
+// goroutine, in virtual time, driven by an event queue, over a simulated
+// network. Every datagram is produced by the real encoder and consumed by
+// the real decoder, and checked against the node's MaxPacketSize: an
+// oversize datagram stops the run with an error.
+//
+// # Determinism
+//
+// A single seeded source decides everything: tick phases, per-link
+// latencies, jitter, losses, duplications, reorderings, the cores' own
+// seeds and the scenarios' choices. The same seed and parameters give the
+// same run, byte for byte; Sim.TraceHash hashes every delivered datagram
+// (time, sender, receiver, bytes) and every event (time, observer, type,
+// subject) to check it.
+//
+// # Network
+//
+// Each directed link has its own latency (uniform in [L/2, 3L/2] for a mean
+// L) plus per-datagram jitter; datagrams can be lost uniformly, duplicated,
+// or held back so that later ones overtake them. Faults: symmetric
+// partitions between groups (Partition, Heal), one-way link cuts (Cut,
+// Restore), per-node loss of incoming and outgoing datagrams (SetNodeLoss),
+// crashes (Crash), restarts with the same ID and a higher generation (Start
+// again: the generation is the virtual time in ns) and graceful leaves
+// (Leave: the node stops once a peer acknowledged, or after a timeout).
+// Node i is "n%04d" at address "n%04d:7946"; it ticks every GossipInterval
+// at a random phase.
+//
+// # Scenarios
+//
+// Each scenario is a function taking a parameter struct that embeds Common
+// and returning a *Result: Steady, Update, Crash, Churn, Partition, Loss,
+// OneWay, FlipFlop, LossyFew, Bootstrap, DeleteStorm, GCPartition,
+// MassRestart, LeaveRejoin. Scenarios lists them by name for
+// examples/simulate. Except Bootstrap, every scenario first starts all nodes
+// joining the first three, waits until the cluster has converged (or, in
+// large clusters where some pair is always suspected, until membership is
+// complete and 99.9 % of the pairs are live), lets the failure detectors
+// settle for SettleRounds under the scenario's loss, and then measures.
+//
+// # Result fields (JSON names)
+//
+// Run description: scenario, nodes, seed, gossip_interval_seconds, fanout,
+// phi_threshold, max_packet_size, loss, latency_seconds; warmup_seconds and
+// warmup_converged (identical state reached before measuring);
+// virtual_seconds and wall_seconds of the whole run; node_rounds (gossip
+// rounds run, summed over nodes).
+//
+// Update spread (update, loss, oneway, lossy-few): update_nodes (nodes
+// other than the writer running throughout), update_missing (those that
+// never held it), convergence_rounds_p50/p99/max and
+// convergence_seconds_p50/p99/max (when each node first held the value,
+// since the write).
+//
+// Failure detection (crash, loss, oneway): detection_pairs ((survivor,
+// crashed node) pairs), detection_missing (pairs never reported dead),
+// detection_seconds_p50/p99/max (first NodeDead since the crash).
+// leave-rejoin reports leave_detection_seconds_p50/p99/max and
+// leave_detection_missing the same way for the leave.
+//
+// NodeDead events of the measured phase, by cause: false_dead_events (the
+// subject was running, not leaving, and reachable: same partition group,
+// the observer receiving and the subject sending, not within the fault
+// grace period after a partition heal, a restart or a node's total loss;
+// partial loss and one-way cuts of single links do not make a node
+// unreachable, since gossip relays around them); false_dead_per_node_hour
+// (over the node-hours of the measured phase); false_dead_events_healthy
+// (the part between nodes without per-node loss); fault_dead_events (the
+// subject ran but a fault cut it off); true_dead_events (the subject was
+// down or leaving); warmup_false_dead_events (false deaths before the
+// measured phase).
+//
+// Traffic in the measured phase, per node that ran at least half of it:
+// bytes_per_node_per_sec_mean/p99/max, datagrams_per_node_per_sec_mean/
+// p99/max; max_datagram_bytes is the largest datagram of the whole run.
+//
+// Agreement: converged (at the end, every running node sees every other
+// running node live and all have equal Fingerprint: identical membership,
+// generations and keys); converged_after_seconds (for scenarios that wait
+// for it: time from the last fault to identical state, -1 if never, 0 if
+// the scenario does not wait); distinct_member_counts_max (sampled once a
+// gossip interval: how many different cluster sizes the running nodes
+// report at once, the stability measure of the Rapid paper, 1 being
+// perfect agreement; the max over the samples) and
+// distinct_member_counts_max_healthy (the same over nodes that never had a
+// per-node fault); stuck_pairs (at the end, (observer, subject) pairs of
+// running nodes where the observer does not see the subject live).
+//
+// Lifecycle checks: stale_keys (delete-storm, gc-partition: deleted keys
+// some node still holds live), missing_keys (gc-partition: current values
+// some node lacks or holds an old value of).
+//
+// dropped_outgoing and dropped_malformed sum the cores' counters of
+// datagrams they could not fit or decode: 0 unless there is a bug.
+// trace_hash identifies the run. notes explain anything unusual. sweep
+// (loss only) holds one result per loss level; the top-level metrics of
+// a sweep are the worst over its levels.
+package sim
