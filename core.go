@@ -32,8 +32,9 @@ type core struct {
 	changedQ []string
 	behindQ  []string
 	cursor   int // rotation cursor over ids for partial digests
-	// stalest lists live peers, least recently heard first, as of the last
-	// tick; staleNext is the next to list in a Syn digest (see digest.go).
+	// stalest lists the live peers whose heartbeat is late, least recently
+	// heard first, as of the last tick; staleNext is the next to list in a
+	// Syn digest (see digest.go).
 	stalest   []*nodeState
 	staleNext int
 	idBytes   int    // total length of ids, for a quick digest size bound
@@ -173,19 +174,22 @@ func (c *core) tick(now time.Time) {
 	c.expireTTLs(now)
 	c.checkPeers(now)
 	c.collectTombstones(now)
-	c.sortStalest()
+	c.sortStalest(now)
 	for _, addr := range c.gossipTargets() {
 		c.sendSyn(addr)
 	}
 	c.stats.Rounds++
 }
 
-// sortStalest orders the live peers by the time of their last heartbeat
-// arrival, oldest first, for this round's Syn digests.
-func (c *core) sortStalest() {
+// sortStalest collects the live peers whose heartbeat is late (not heard for
+// twice the usual interval), oldest first, for this round's Syn digests.
+// Only late peers are sorted, so a round costs O(N) plus a small sort.
+func (c *core) sortStalest(now time.Time) {
+	mean, _ := c.typicalInterval()
+	late := now.Add(-2 * max(mean, c.cfg.GossipInterval))
 	c.stalest = c.stalest[:0]
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == statusLive {
+	for _, n := range c.sorted {
+		if n != c.self && n.status == statusLive && n.window.lastArrival().Before(late) {
 			c.stalest = append(c.stalest, n)
 		}
 	}

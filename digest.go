@@ -25,8 +25,8 @@ import (
 //     next sends them (when we answer a Syn, that includes the nodes in which
 //     its sender is ahead: they arrive in the Ack of the same exchange);
 //  5. nodes whose versions changed since we last listed them;
-//  6. in a Syn, the live peers we heard from least recently (a pull: the
-//     responder answers with fresher heartbeats for them);
+//  6. in a Syn, the live peers whose heartbeat is late, oldest first (a
+//     pull: the responder answers with fresher heartbeats for them);
 //  7. the rest, from a cursor that rotates over all nodes in ID order, so
 //     every node, and its heartbeat, is covered every ceil(N/k) digests.
 //

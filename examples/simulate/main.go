@@ -44,6 +44,7 @@ func main() {
 		window     = flag.Uint("window", 0, "failure detector SamplingWindowSize (0: the library default)")
 		tombstone  = flag.Duration("tombstone-grace", 0, "TombstoneGracePeriod (0: the simulator's 20s)")
 		deadGrace  = flag.Duration("dead-grace", 0, "DeadNodeGracePeriod (0: the simulator's 2m)")
+		compress   = flag.Bool("compress", false, "EnableCompression (off by default: DEFLATE would dominate the run time)")
 		jsonOut    = flag.Bool("json", false, "print one JSON object instead of a table")
 		svgFile    = flag.String("svg", "", "write a plot of update spread and detection times to this SVG file")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
@@ -67,7 +68,7 @@ func main() {
 		Nodes: *nodes, Seed: *seed, Interval: *interval, Fanout: *fanout, Phi: *phi, PacketSize: *packet,
 		Loss: *loss, Latency: *latency, Jitter: *jitter, Duplicate: *dup, Reorder: *reorder,
 		Rounds: *rounds, WarmupRounds: *warmup,
-		TombstoneGrace: *tombstone, DeadGrace: *deadGrace,
+		TombstoneGrace: *tombstone, DeadGrace: *deadGrace, Compress: *compress,
 	}
 	if *duration > 0 {
 		c.Rounds = int((*duration + *interval - 1) / *interval)

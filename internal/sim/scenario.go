@@ -37,6 +37,10 @@ type Common struct {
 	TombstoneGrace time.Duration
 	// DeadGrace is DeadNodeGracePeriod; default 2 min.
 	DeadGrace time.Duration
+	// Compress is Config.EnableCompression. It is off by default in the
+	// simulator: DEFLATE would take most of a run's CPU time, and without
+	// it a datagram carries fewer entries, so results are conservative.
+	Compress bool
 	// Configure, if set, edits each node's configuration last.
 	Configure func(*scuttlebutt.Config)
 }
@@ -86,6 +90,7 @@ func (c Common) config(id string) *scuttlebutt.Config {
 	cfg.TombstoneGracePeriod = c.TombstoneGrace
 	cfg.FailureDetectorConfig.PhiThreshold = c.Phi
 	cfg.FailureDetectorConfig.DeadNodeGracePeriod = c.DeadGrace
+	cfg.EnableCompression = c.Compress
 	if c.Configure != nil {
 		c.Configure(cfg)
 	}
