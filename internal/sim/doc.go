@@ -46,7 +46,12 @@
 // phi_threshold, max_packet_size, loss, latency_seconds; warmup_seconds and
 // warmup_converged (identical state reached before measuring);
 // virtual_seconds and wall_seconds of the whole run; node_rounds (gossip
-// rounds run, summed over nodes).
+// rounds run, summed over nodes). For bootstrap, warmup_seconds is when
+// membership became complete (every node holds every other, 99.9 % of the
+// pairs live), all_members_seconds when every node first saw all N members
+// at once (-1: never), warmup_converged whether that happened, and
+// converged_after_seconds when all first held identical state, all times
+// since the start.
 //
 // Update spread (update, loss, oneway, lossy-few): update_nodes (nodes
 // other than the writer running throughout), update_missing (those that

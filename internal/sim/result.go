@@ -12,20 +12,23 @@ import (
 // documented in the package comment. Metrics a scenario does not measure
 // are zero: see UpdateNodes and DetectionPairs.
 type Result struct {
-	Scenario       string  `json:"scenario"`
-	Nodes          int     `json:"nodes"`
-	Seed           uint64  `json:"seed"`
-	IntervalSec    float64 `json:"gossip_interval_seconds"`
-	Fanout         int     `json:"fanout"`
-	PhiThreshold   float64 `json:"phi_threshold"`
-	MaxPacketSize  int     `json:"max_packet_size"`
-	Loss           float64 `json:"loss"`
-	LatencySec     float64 `json:"latency_seconds"`
-	WarmupSeconds  float64 `json:"warmup_seconds"`
-	WarmupOK       bool    `json:"warmup_converged"`
-	VirtualSeconds float64 `json:"virtual_seconds"`
-	WallSeconds    float64 `json:"wall_seconds"`
-	NodeRounds     uint64  `json:"node_rounds"`
+	Scenario      string  `json:"scenario"`
+	Nodes         int     `json:"nodes"`
+	Seed          uint64  `json:"seed"`
+	IntervalSec   float64 `json:"gossip_interval_seconds"`
+	Fanout        int     `json:"fanout"`
+	PhiThreshold  float64 `json:"phi_threshold"`
+	MaxPacketSize int     `json:"max_packet_size"`
+	Loss          float64 `json:"loss"`
+	LatencySec    float64 `json:"latency_seconds"`
+	WarmupSeconds float64 `json:"warmup_seconds"`
+	WarmupOK      bool    `json:"warmup_converged"`
+	// AllMembersSeconds (bootstrap) is when every node first saw all
+	// members at once, -1 if never.
+	AllMembersSeconds float64 `json:"all_members_seconds,omitempty"`
+	VirtualSeconds    float64 `json:"virtual_seconds"`
+	WallSeconds       float64 `json:"wall_seconds"`
+	NodeRounds        uint64  `json:"node_rounds"`
 
 	// Propagation of one update.
 	UpdateNodes           int     `json:"update_nodes"`
@@ -102,7 +105,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("scenario", "%s (%d nodes, seed %d)", r.Scenario, r.Nodes, r.Seed)
 	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, loss %.3g, latency %.3gms",
 		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Loss, r.LatencySec*1000)
-	row("warm-up", "%.1fs virtual, converged %v, %d false NodeDead", r.WarmupSeconds, r.WarmupOK, r.WarmupFalseDead)
+	if r.Scenario == "bootstrap" {
+		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs (-1: never)", r.WarmupSeconds, r.AllMembersSeconds)
+	} else {
+		row("warm-up", "%.1fs virtual, converged %v, %d false NodeDead", r.WarmupSeconds, r.WarmupOK, r.WarmupFalseDead)
+	}
 	row("run", "%.1fs virtual, %.2fs wall, %d node-rounds", r.VirtualSeconds, r.WallSeconds, r.NodeRounds)
 	if r.UpdateNodes > 0 {
 		row("update convergence (rounds)", "p50 %.2f  p99 %.2f  max %.2f", r.ConvergenceRoundsP50, r.ConvergenceRoundsP99, r.ConvergenceRoundsMax)
@@ -121,11 +128,15 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("bytes/node/s", "mean %.0f  p99 %.0f  max %.0f", r.BytesPerNodePerSecMean, r.BytesPerNodePerSecP99, r.BytesPerNodePerSecMax)
 	row("datagrams/node/s", "mean %.2f  p99 %.2f  max %.2f", r.DatagramsPerNodePerSecMean, r.DatagramsPerNodePerSecP99, r.DatagramsPerNodePerSecMax)
 	row("largest datagram", "%d B", r.MaxDatagramBytes)
+	since := "the last fault"
+	if r.Scenario == "bootstrap" {
+		since = "the start"
+	}
 	switch {
 	case r.ConvergedAfterSeconds > 0:
-		row("identical state", "%v at the end; reached %.1fs after the last fault", r.Converged, r.ConvergedAfterSeconds)
+		row("identical state", "%v at the end; reached %.1fs after %s", r.Converged, r.ConvergedAfterSeconds, since)
 	case r.ConvergedAfterSeconds < 0:
-		row("identical state", "%v at the end; never reached after the last fault", r.Converged)
+		row("identical state", "%v at the end; never reached after %s", r.Converged, since)
 	default:
 		row("identical state", "%v at the end", r.Converged)
 	}

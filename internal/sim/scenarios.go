@@ -528,23 +528,36 @@ func Bootstrap(p BootstrapParams) (*Result, error) {
 		}
 		return true
 	}
-	ok, err := r.until(all, c.Rounds)
+	r.r.WarmupSeconds, r.r.AllMembersSeconds = -1, -1
+	done := func() bool {
+		if r.r.WarmupSeconds < 0 && r.s.MembershipComplete(0.999) {
+			r.r.WarmupSeconds = r.s.Elapsed().Seconds()
+		}
+		if all() {
+			r.r.AllMembersSeconds = r.s.Elapsed().Seconds()
+			return true
+		}
+		return false
+	}
+	ok, err := r.until(done, c.Rounds)
 	if err != nil {
 		return nil, err
 	}
+	r.r.WarmupOK = ok
 	if !ok {
-		r.note("not every node saw %d members within %d rounds", c.Nodes, c.Rounds)
+		r.note("never did every node see all %d members at once within %d rounds", c.Nodes, c.Rounds)
+		r.r.ConvergedAfterSeconds = -1
+		return r.finish()
 	}
-	membership := r.s.Elapsed()
-	if err := r.awaitConvergence(c.Rounds - int(membership/c.Interval)); err != nil {
+	if r.r.WarmupSeconds < 0 {
+		r.r.WarmupSeconds = r.r.AllMembersSeconds
+	}
+	if err := r.awaitConvergence(c.Rounds - int(r.s.Elapsed()/c.Interval)); err != nil {
 		return nil, err
 	}
 	if r.r.ConvergedAfterSeconds >= 0 {
 		r.r.ConvergedAfterSeconds = r.s.Elapsed().Seconds()
 	}
-	r.r.WarmupSeconds = membership.Seconds()
-	r.r.WarmupOK = ok
-	r.note("every node saw all %d members after %.1fs (warmup_seconds); identical state after converged_after_seconds", c.Nodes, membership.Seconds())
 	return r.finish()
 }
 

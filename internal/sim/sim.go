@@ -69,7 +69,7 @@ type Options struct {
 	// gets its packets through again, a node restarts) a NodeDead about the
 	// nodes it affected is still blamed on the fault rather than counted as
 	// false. 0 means AcceptableHeartbeatPause + FirstHeartbeatEstimate +
-	// 10 gossip intervals of node 0's configuration.
+	// 10 gossip intervals of the first node started.
 	FaultGrace time.Duration
 }
 
