@@ -65,11 +65,8 @@ func Crash(p CrashParams) (*Result, error) {
 	if p.Crashed == 0 {
 		p.Crashed = max(1, c.Nodes/100)
 	}
-	r, err := newRun("crash", c)
+	r, err := warmRun("crash", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	r.crash(r.pick(p.Crashed))
@@ -112,11 +109,8 @@ func Churn(p ChurnParams) (*Result, error) {
 	if p.QuietRounds == 0 {
 		p.QuietRounds = 120
 	}
-	r, err := newRun("churn", c)
+	r, err := warmRun("churn", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	period := time.Duration(c.Rounds) * c.Interval
@@ -195,11 +189,8 @@ func Partition(p PartitionParams) (*Result, error) {
 	if p.Duration == 0 {
 		p.Duration = 30 * time.Second
 	}
-	r, err := newRun("partition", c)
+	r, err := warmRun("partition", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	perm := r.s.Rand().Perm(c.Nodes)
@@ -350,11 +341,8 @@ func OneWay(p OneWayParams) (*Result, error) {
 	if p.Fraction == 0 {
 		p.Fraction = 0.1
 	}
-	r, err := newRun("oneway", c)
+	r, err := warmRun("oneway", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	rng := r.s.Rand()
@@ -417,11 +405,8 @@ func FlipFlop(p FlipFlopParams) (*Result, error) {
 	if p.Flippers == 0 {
 		p.Flippers = min(10, max(1, c.Nodes/5))
 	}
-	r, err := newRun("flipflop", c)
+	r, err := warmRun("flipflop", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	flippers := r.pick(p.Flippers)
@@ -477,11 +462,8 @@ func LossyFew(p LossyFewParams) (*Result, error) {
 	if p.NodeLoss == 0 {
 		p.NodeLoss = 0.8
 	}
-	r, err := newRun("lossy-few", c)
+	r, err := warmRun("lossy-few", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	lossy := r.pick(max(1, int(p.Fraction*float64(c.Nodes))))
@@ -585,11 +567,8 @@ func DeleteStorm(p DeleteStormParams) (*Result, error) {
 	if p.SpreadRounds == 0 {
 		p.SpreadRounds = 5
 	}
-	r, err := newRun("delete-storm", c)
+	r, err := warmRun("delete-storm", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	writers := r.pick(min(p.Writers, c.Nodes))
@@ -659,11 +638,8 @@ func GCPartition(p GCPartitionParams) (*Result, error) {
 	if p.Isolation == 0 {
 		p.Isolation = 3 * c.TombstoneGrace
 	}
-	r, err := newRun("gc-partition", c)
+	r, err := warmRun("gc-partition", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	owners := r.pick(min(p.Owners, c.Nodes-1))
@@ -750,11 +726,8 @@ func MassRestart(p MassRestartParams) (*Result, error) {
 	if p.Downtime == 0 {
 		p.Downtime = 2 * time.Second
 	}
-	r, err := newRun("mass-restart", c)
+	r, err := warmRun("mass-restart", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	victims := r.pick(max(1, int(p.Fraction*float64(c.Nodes))))
@@ -797,11 +770,8 @@ func LeaveRejoin(p LeaveRejoinParams) (*Result, error) {
 	if p.Downtime == 0 {
 		p.Downtime = 10 * time.Second
 	}
-	r, err := newRun("leave-rejoin", c)
+	r, err := warmRun("leave-rejoin", c)
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	leavers := r.pick(p.Leavers, r.seedNodes()...)
@@ -873,4 +843,17 @@ func Lookup(name string) (Scenario, bool) {
 		}
 	}
 	return Scenario{}, false
+}
+
+// warmRun starts a run of the named scenario and takes it through the
+// warm-up (join and converge).
+func warmRun(name string, c Common) (*run, error) {
+	r, err := newRun(name, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.warmup(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
