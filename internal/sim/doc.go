@@ -75,7 +75,8 @@
 // (the part between nodes without per-node loss); fault_dead_events (the
 // subject ran but a fault cut it off); true_dead_events (the subject was
 // down or leaving); warmup_false_dead_events (false deaths before the
-// measured phase).
+// measured phase). false_live_events counts NodeLive events about nodes
+// that were down at the time (a crashed node revived by stale gossip).
 //
 // Traffic in the measured phase, per node that ran at least half of it:
 // bytes_per_node_per_sec_mean/p99/max, datagrams_per_node_per_sec_mean/

@@ -153,15 +153,17 @@ func (d *deathTracker) times() (ts []time.Duration, missing int) {
 	return ts, missing
 }
 
-// deathCounter classifies every NodeDead event.
+// deathCounter classifies every NodeDead event, and counts NodeLive events
+// about nodes that are not running.
 type deathCounter struct {
 	false_, falseHealthy, fault, true_ int
+	falseLive                          int
 }
 
 func countDeaths(s *Sim) *deathCounter {
 	c := &deathCounter{}
 	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event != scuttlebutt.NodeDead {
+		if ev.Event != scuttlebutt.NodeDead && ev.Event != scuttlebutt.NodeLive {
 			return
 		}
 		idx, ok := s.byAddr[ev.Node.GossipPublicAddress]
@@ -169,6 +171,12 @@ func countDeaths(s *Sim) *deathCounter {
 			return
 		}
 		x := s.nodes[idx]
+		if ev.Event == scuttlebutt.NodeLive {
+			if !x.up {
+				c.falseLive++
+			}
+			return
+		}
 		switch s.ClassifyDeath(o, x) {
 		case DeathTrue:
 			c.true_++

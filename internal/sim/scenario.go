@@ -288,6 +288,7 @@ func (r *run) finish() (*Result, error) {
 	res.FalseDeadEventsHealthy = r.deaths.falseHealthy
 	res.FaultDeadEvents = r.deaths.fault
 	res.TrueDeadEvents = r.deaths.true_
+	res.FalseLiveEvents = r.deaths.falseLive
 	var nodeHours float64
 	for _, n := range s.Nodes() {
 		nodeHours += s.Uptime(n).Hours()

@@ -60,7 +60,8 @@ func TestCrash(t *testing.T) {
 	healthy(t, r)
 	require.Equal(t, 3*37, r.DetectionPairs)
 	require.Zero(t, r.DetectionMissing, "every survivor reports every crashed node dead")
-	require.Equal(t, 3*37, r.TrueDeadEvents)
+	require.Equal(t, 3*37, r.TrueDeadEvents, "each survivor convicts each crashed node once")
+	require.Zero(t, r.FalseLiveEvents, "nobody revives a crashed node")
 	// AcceptableHeartbeatPause is 3 s: nobody convicts sooner; the default
 	// detector convicts after about 4.5 s of silence once heartbeats come
 	// at a steady pace, later when they come through gossip irregularly.
