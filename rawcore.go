@@ -103,6 +103,16 @@ func (r *rawCore) DeadIDs() []string {
 	return append(r.c.peerIDs(statusDead), r.c.peerIDs(statusLeft)...)
 }
 
+// Versions returns this core's max version and tombstone GC watermark of a
+// node's state, and whether it holds the node.
+func (r *rawCore) Versions(nodeID string) (maxVersion, gcVersion uint64, ok bool) {
+	n := r.c.nodes[nodeID]
+	if n == nil {
+		return 0, 0, false
+	}
+	return n.maxVersion, n.gcVersion, true
+}
+
 // Census counts the peers this core holds by status: live, pending (known
 // from gossip, no heartbeat increase seen yet) and dead or left.
 func (r *rawCore) Census() (live, pending, dead int) {

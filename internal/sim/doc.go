@@ -96,7 +96,9 @@
 //
 // Lifecycle checks: stale_keys (delete-storm, gc-partition: deleted keys
 // some node still holds live), missing_keys (gc-partition: current values
-// some node lacks or holds an old value of).
+// some node lacks or holds an old value of), resets_needed (gc-partition:
+// owners whose replica on the isolated node was, at the heal, older than
+// their tombstone GC watermark, so that only a reset can repair it).
 //
 // dropped_outgoing and dropped_malformed sum the cores' counters of
 // datagrams they could not fit or decode: 0 unless there is a bug.

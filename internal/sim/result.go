@@ -75,6 +75,7 @@ type Result struct {
 
 	// Lifecycle checks.
 	StaleKeys             int     `json:"stale_keys,omitempty"`
+	ResetsNeeded          int     `json:"resets_needed,omitempty"`
 	MissingKeys           int     `json:"missing_keys,omitempty"`
 	LeaveDetectionSecP50  float64 `json:"leave_detection_seconds_p50,omitempty"`
 	LeaveDetectionSecP99  float64 `json:"leave_detection_seconds_p99,omitempty"`

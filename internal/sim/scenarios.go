@@ -682,6 +682,15 @@ func GCPartition(p GCPartitionParams) (*Result, error) {
 	if err := r.s.RunFor(p.Isolation); err != nil {
 		return nil, err
 	}
+	// The isolated node's replica of an owner needs a reset when it is
+	// older than the owner's GC watermark (see delta.go).
+	for _, o := range owners {
+		held, _, ok := isolated.Core().Versions(o.ID())
+		_, gc, _ := o.Core().Versions(o.ID())
+		if ok && held < gc {
+			r.r.ResetsNeeded++
+		}
+	}
 	r.s.Heal()
 	if err := r.awaitConvergence(c.Rounds); err != nil {
 		return nil, err

@@ -188,6 +188,7 @@ func TestGCPartition(t *testing.T) {
 	r, err := GCPartition(GCPartitionParams{Common: Common{Nodes: 20, Rounds: 60, TombstoneGrace: 10 * time.Second}})
 	require.NoError(t, err)
 	healthy(t, r)
+	require.Equal(t, 3, r.ResetsNeeded, "every owner's replica on the isolated node is past its GC watermark")
 	require.Zero(t, r.StaleKeys, "the isolated node brought a deleted key back")
 	require.Zero(t, r.MissingKeys, "current values missing after the reset")
 	require.True(t, r.Converged)

@@ -28,6 +28,7 @@ type Core interface {
 	Stats(now time.Time) scuttlebutt.Stats
 	Fingerprint() uint64
 	Census() (live, pending, dead int)
+	Versions(nodeID string) (maxVersion, gcVersion uint64, ok bool)
 }
 
 // Network describes the simulated network. The zero value is a perfect
