@@ -15,11 +15,8 @@ type SteadyParams struct {
 // Steady measures a converged cluster at rest: traffic, false deaths and
 // agreement over Rounds rounds.
 func Steady(p SteadyParams) (*Result, error) {
-	r, err := newRun("steady", p.withDefaults(30))
+	r, err := warmRun("steady", p.withDefaults(30))
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	if err := r.rounds(r.p.Rounds); err != nil {
@@ -36,11 +33,8 @@ type UpdateParams struct {
 // Update writes one key on one random node of a converged cluster and
 // measures when every other node first holds it, over Rounds rounds.
 func Update(p UpdateParams) (*Result, error) {
-	r, err := newRun("update", p.withDefaults(30))
+	r, err := warmRun("update", p.withDefaults(30))
 	if err != nil {
-		return nil, err
-	}
-	if err := r.warmup(); err != nil {
 		return nil, err
 	}
 	if err := r.update(); err != nil {
