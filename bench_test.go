@@ -22,7 +22,7 @@ func benchCore(b *testing.B, nodes, keys int) *core {
 	}
 	for i := range nodes {
 		n := newNodeState(fmt.Sprintf("host-%04d-1a2b3c4d", i), fmt.Sprintf("10.0.%d.%d:7946", i/250, i%250+1), uint64(1_700_000_000_000_000_000+i))
-		n.window = newArrivalWindow(cfg.FailureDetectorConfig)
+		n.window = *newArrivalWindow(cfg.FailureDetectorConfig)
 		n.status = statusLive
 		n.heartbeat = uint64(1000 + i)
 		for k := range keys {

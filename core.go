@@ -52,6 +52,9 @@ type core struct {
 	joinAnswered bool
 	lastWrongCl  map[string]time.Time
 
+	// windowParams are the detector settings shared by every peer's window.
+	windowParams *windowParams
+
 	sealer     sealer
 	bodyBudget int // bytes available to a message body in one datagram
 
@@ -110,6 +113,7 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 		lastWrongCl: make(map[string]time.Time),
 		rng:         rand.New(rand.NewPCG(p.seed, p.seed^0x9e3779b97f4a7c15)),
 	}
+	c.windowParams = newWindowParams(cfg.FailureDetectorConfig)
 	s, err := newSealer(cfg, p.nonces)
 	if err != nil {
 		return nil, err
@@ -118,6 +122,7 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 	h := wire.Header{ClusterID: cfg.ClusterID}
 	c.bodyBudget = cfg.MaxPacketSize - h.Size() - s.overhead()
 	c.self = newNodeState(cfg.Node.ID, p.addr, p.generation)
+	c.self.window.p = c.windowParams
 	c.self.status = statusLive
 	c.self.statusSince = now
 	c.insertNode(c.self)

@@ -182,7 +182,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		}
 		delete(c.graves, nd.ID)
 		n = newNodeState(nd.ID, nd.Addr, nd.Generation)
-		n.window = newArrivalWindow(c.cfg.FailureDetectorConfig)
+		n.window.p = c.windowParams
 		n.status = statusPending
 		n.statusSince = now
 		n.heartbeat = nd.Heartbeat

@@ -58,19 +58,9 @@ const maxPhi = math.MaxFloat64
 // guard against a non-positive MinStdDeviation in an unvalidated config.
 const minStdDevMillis = 1e-6
 
-// arrivalWindow is the heartbeat arrival history of one monitored peer: a
-// ring buffer of inter-arrival times, in milliseconds, with a running sum and
-// sum of squares so that heartbeat and phi are O(1). The buffer is allocated
-// on the first heartbeat and grows up to SamplingWindowSize, so an idle
-// window costs a few dozen bytes. It is not safe for concurrent use.
-type arrivalWindow struct {
-	samples []float64 // inter-arrival times in ms; a ring once len == maxSamples
-	next    int       // index of the oldest sample (next to overwrite) once full
-	sum     float64   // sum of samples
-	sumSq   float64   // sum of squared samples
-	last    time.Time // time of the latest arrival
-	started bool      // at least one arrival since construction or reset
-
+// windowParams are the failure detector settings every arrivalWindow of a
+// core shares, so that a window itself holds only its history.
+type windowParams struct {
 	maxSamples    int
 	pauseMillis   float64 // AcceptableHeartbeatPause
 	minStdMillis  float64 // MinStdDeviation
@@ -78,27 +68,51 @@ type arrivalWindow struct {
 	calmY         float64 // y at or below which phi ≤ PhiThreshold (see calmUntil)
 }
 
-// newArrivalWindow returns an empty window configured by cfg; nil cfg means
-// FailureDetectorDefaultConfig(). The relevant fields are copied, so later
-// changes to cfg have no effect.
-func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
+// newWindowParams copies the relevant fields of cfg; nil cfg means
+// FailureDetectorDefaultConfig(). Later changes to cfg have no effect.
+func newWindowParams(cfg *FailureDetectorConfig) *windowParams {
 	if cfg == nil {
 		cfg = FailureDetectorDefaultConfig()
 	}
-	w := &arrivalWindow{
+	p := &windowParams{
 		maxSamples:    int(min(cfg.SamplingWindowSize, math.MaxInt32)),
 		pauseMillis:   durationMillis(max(cfg.AcceptableHeartbeatPause, 0)),
 		minStdMillis:  max(durationMillis(cfg.MinStdDeviation), minStdDevMillis),
 		firstEstimate: durationMillis(cfg.FirstHeartbeatEstimate),
 		calmY:         thresholdY(cfg.PhiThreshold),
 	}
-	if w.maxSamples < 1 {
-		w.maxSamples = 1
+	if p.maxSamples < 1 {
+		p.maxSamples = 1
 	}
-	if !(w.firstEstimate > 0) {
-		w.firstEstimate = durationMillis(time.Second)
+	if !(p.firstEstimate > 0) {
+		p.firstEstimate = durationMillis(time.Second)
 	}
-	return w
+	return p
+}
+
+// arrivalWindow is the heartbeat arrival history of one monitored peer: a
+// ring buffer of inter-arrival times, in milliseconds, with a running sum and
+// sum of squares so that heartbeat and phi are O(1). The buffer is allocated
+// on the first heartbeat and grows up to SamplingWindowSize, so an idle
+// window costs a few dozen bytes. Samples are float32, exact to well under a
+// microsecond for intervals up to minutes, because a node holds one window
+// per peer and a simulator one per pair of nodes; the sums are float64. The
+// zero value is unusable: init sets the shared parameters. It is not safe
+// for concurrent use.
+type arrivalWindow struct {
+	p       *windowParams
+	samples []float32 // inter-arrival times in ms; a ring once len == maxSamples
+	sum     float64   // sum of samples
+	sumSq   float64   // sum of squared samples
+	last    time.Time // time of the latest arrival
+	next    int32     // index of the oldest sample (next to overwrite) once full
+	started bool      // at least one arrival since construction or reset
+}
+
+// newArrivalWindow returns an empty window configured by cfg, with
+// parameters of its own; nil cfg means FailureDetectorDefaultConfig().
+func newArrivalWindow(cfg *FailureDetectorConfig) *arrivalWindow {
+	return &arrivalWindow{p: newWindowParams(cfg)}
 }
 
 // resume restarts the clock at now after an outage without recording the
@@ -127,8 +141,9 @@ func (w *arrivalWindow) heartbeat(now time.Time) {
 	if !w.started {
 		w.started = true
 		w.last = now
-		w.add(w.firstEstimate - w.firstEstimate/4)
-		w.add(w.firstEstimate + w.firstEstimate/4)
+		first := w.p.firstEstimate
+		w.add(first - first/4)
+		w.add(first + first/4)
 		return
 	}
 	d := now.Sub(w.last)
@@ -155,8 +170,8 @@ func (w *arrivalWindow) phiAtLeast(now time.Time, meanFloor, sdFloor time.Durati
 		return 0
 	}
 	elapsed := durationMillis(now.Sub(w.last))
-	mean := max(w.meanMillis(), durationMillis(meanFloor)) + w.pauseMillis
-	sd := max(w.stdDevMillis(), w.minStdMillis, durationMillis(sdFloor))
+	mean := max(w.meanMillis(), durationMillis(meanFloor)) + w.p.pauseMillis
+	sd := max(w.stdDevMillis(), w.p.minStdMillis, durationMillis(sdFloor))
 	return phiFromY((elapsed - mean) / sd)
 }
 
@@ -202,12 +217,12 @@ func thresholdY(threshold float64) float64 {
 // until last + mean + calmY·sd, minus a microsecond, y is below calmY. The
 // caller must ask again after the next arrival or reset.
 func (w *arrivalWindow) calmUntil() time.Time {
-	if !w.started || math.IsInf(w.calmY, -1) {
+	if !w.started || math.IsInf(w.p.calmY, -1) {
 		return time.Time{}
 	}
-	mean := w.meanMillis() + w.pauseMillis
-	sd := max(w.stdDevMillis(), w.minStdMillis)
-	ms := mean + w.calmY*sd - 1e-3
+	mean := w.meanMillis() + w.p.pauseMillis
+	sd := max(w.stdDevMillis(), w.p.minStdMillis)
+	ms := mean + w.p.calmY*sd - 1e-3
 	if !(ms > 0) {
 		return time.Time{}
 	}
@@ -233,39 +248,42 @@ func (w *arrivalWindow) reset() {
 	w.started = false
 }
 
-// add appends x to the window, evicting the oldest sample when full.
-func (w *arrivalWindow) add(x float64) {
-	if len(w.samples) < w.maxSamples {
+// add appends x, rounded to float32, to the window, evicting the oldest
+// sample when full. The sums add the rounded value, so they always match
+// the samples.
+func (w *arrivalWindow) add(ms float64) {
+	x := float32(ms)
+	if len(w.samples) < w.p.maxSamples {
 		if len(w.samples) == cap(w.samples) {
 			w.grow()
 		}
 		w.samples = append(w.samples, x)
-		w.sum += x
-		w.sumSq += x * x
+		w.sum += float64(x)
+		w.sumSq += float64(x) * float64(x)
 		return
 	}
-	old := w.samples[w.next]
+	old := float64(w.samples[w.next])
 	w.samples[w.next] = x
-	w.sum += x - old
-	w.sumSq += x*x - old*old
+	w.sum += float64(x) - old
+	w.sumSq += float64(x)*float64(x) - old*old
 	w.next++
-	if w.next == len(w.samples) {
+	if int(w.next) == len(w.samples) {
 		// Once per full turn of the ring, recompute the sums exactly so
 		// that rounding errors of the running updates cannot accumulate.
 		// Amortised over the turn this is O(1) per sample.
 		w.next = 0
 		w.sum, w.sumSq = 0, 0
 		for _, s := range w.samples {
-			w.sum += s
-			w.sumSq += s * s
+			w.sum += float64(s)
+			w.sumSq += float64(s) * float64(s)
 		}
 	}
 }
 
 // grow enlarges the buffer geometrically, never beyond maxSamples.
 func (w *arrivalWindow) grow() {
-	c := min(max(2*cap(w.samples), 16), w.maxSamples)
-	s := make([]float64, len(w.samples), c)
+	c := min(max(2*cap(w.samples), 8), w.p.maxSamples)
+	s := make([]float32, len(w.samples), c)
 	copy(s, w.samples)
 	w.samples = s
 }

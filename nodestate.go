@@ -59,7 +59,7 @@ type nodeState struct {
 	dirty     bool
 
 	// Peers only.
-	window      *arrivalWindow
+	window      arrivalWindow // inline: one window per peer, touched every round
 	status      liveness
 	statusSince time.Time
 	// calmUntil: phi stays at or below the threshold before this time, so
