@@ -21,12 +21,13 @@ import (
 //  2. the peer we answer, so it learns how far we hold its own state;
 //  3. IDs we saw in peers' digests but hold no state for (generation 0:
 //     "send me all of it"), so new nodes spread;
-//  4. nodes a peer's digest showed newer than ours, so the peer we talk to
+//  4. in a Syn, the live peers whose heartbeat is late, oldest first, in at
+//     most a third of the room left (a pull: the responder answers with
+//     fresher heartbeats for them);
+//  5. nodes a peer's digest showed newer than ours, so the peer we talk to
 //     next sends them (when we answer a Syn, that includes the nodes in which
 //     its sender is ahead: they arrive in the Ack of the same exchange);
-//  5. nodes whose versions changed since we last listed them;
-//  6. in a Syn, the live peers whose heartbeat is late, oldest first (a
-//     pull: the responder answers with fresher heartbeats for them);
+//  6. nodes whose versions changed since we last listed them;
 //  7. the rest, from a cursor that rotates over all nodes in ID order, so
 //     every node, and its heartbeat, is covered every ceil(N/k) digests.
 //
@@ -81,21 +82,25 @@ func (c *core) buildDigest(budget int, answering string) wire.Digest {
 		delete(c.wanted, id)
 	}
 	c.wantedQ = c.wantedQ[i:]
-	c.behindQ = c.drainQueue(&b, c.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
-	c.changedQ = c.drainQueue(&b, c.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
 	if answering == "" {
 		// A Syn asks about the peers we heard from least recently: the
 		// responder refreshes their heartbeats in its delta if it knows
 		// newer ones, which cuts the long gaps between heartbeat arrivals
 		// that partial digests otherwise leave, and that the detector
-		// would take for failures.
-		for ; c.staleNext < len(c.stalest) && !b.full; c.staleNext++ {
+		// would take for failures. They go before the queues, which can
+		// stay long while state spreads, but take at most a third of the
+		// budget.
+		stale := digestBuilder{budget: b.size + (budget-b.size)/3, size: b.size, seq: b.seq, entries: b.entries}
+		for ; c.staleNext < len(c.stalest) && !stale.full; c.staleNext++ {
 			n := c.stalest[c.staleNext]
-			if c.nodes[n.id] == n && n.listed != b.seq && !b.addNode(n) {
+			if c.nodes[n.id] == n && n.listed != b.seq && !stale.addNode(n) {
 				break
 			}
 		}
+		b.size, b.entries = stale.size, stale.entries
 	}
+	c.behindQ = c.drainQueue(&b, c.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
+	c.changedQ = c.drainQueue(&b, c.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
 	for range c.ids {
 		if b.full {
 			break
