@@ -48,6 +48,15 @@ func (r *rawCore) Receive(now time.Time, from string, data []byte) { r.c.receive
 // Join sends a Syn to each seed address and keeps them as seeds.
 func (r *rawCore) Join(addrs []string) { r.c.join(addrs) }
 
+// Introduce records a peer as a delta from a peer would first report it:
+// its ID, address and generation, without keys or heartbeat. The peer is
+// pending until a digest shows its heartbeat increase, and its keys follow
+// through normal gossip. The simulator uses it to start a cluster whose
+// members already know each other, without a bootstrap phase.
+func (r *rawCore) Introduce(now time.Time, id, addr string, generation uint64) {
+	r.c.applyNodeDelta(&wire.NodeDelta{ID: id, Addr: addr, Generation: generation}, now)
+}
+
 // Set writes a local key.
 func (r *rawCore) Set(now time.Time, key, value string) error {
 	if err := r.c.checkEntry(key, value); err != nil {

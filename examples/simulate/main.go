@@ -41,6 +41,7 @@ func main() {
 		rounds     = flag.Int("rounds", 0, "length of the measured phase in gossip intervals (0: the scenario's default)")
 		duration   = flag.Duration("duration", 0, "length of the measured phase as a duration (overrides -rounds)")
 		warmup     = flag.Int("warmup", 0, "bound on the warm-up in rounds (0: default)")
+		cold       = flag.Bool("cold", false, "warm up by a real bootstrap through three seeds instead of starting with every node knowing every member")
 		window     = flag.Uint("window", 0, "failure detector SamplingWindowSize (0: the library default)")
 		tombstone  = flag.Duration("tombstone-grace", 0, "TombstoneGracePeriod (0: the simulator's 20s)")
 		deadGrace  = flag.Duration("dead-grace", 0, "DeadNodeGracePeriod (0: the simulator's 2m)")
@@ -67,7 +68,7 @@ func main() {
 	c := sim.Common{
 		Nodes: *nodes, Seed: *seed, Interval: *interval, Fanout: *fanout, Phi: *phi, PacketSize: *packet,
 		Loss: *loss, Latency: *latency, Jitter: *jitter, Duplicate: *dup, Reorder: *reorder,
-		Rounds: *rounds, WarmupRounds: *warmup,
+		Rounds: *rounds, WarmupRounds: *warmup, ColdStart: *cold,
 		TombstoneGrace: *tombstone, DeadGrace: *deadGrace, Compress: *compress,
 	}
 	if *duration > 0 {

@@ -30,6 +30,12 @@ type Common struct {
 	Rounds int
 	// WarmupRounds bounds the warm-up (join and converge); default 1000.
 	WarmupRounds int
+	// ColdStart makes the warm-up a real bootstrap: every node starts
+	// knowing only the seeds and learns the cluster by gossip. By default
+	// every node starts knowing every member (Sim.Acquaint) and the warm-up
+	// only waits for heartbeats to spread; scenario Bootstrap measures
+	// joining on its own, always from cold.
+	ColdStart bool
 	// SettleRounds of calm after convergence give the failure detectors
 	// a history before the scenario's faults; default 10.
 	SettleRounds int
@@ -151,12 +157,15 @@ func (r *run) seedsFor(i int, seeds []string) []string {
 	return slices.DeleteFunc(slices.Clone(seeds), func(s string) bool { return s == a })
 }
 
-// warmup starts the cluster and waits for it to converge, then turns on the
-// scenario's loss, lets the failure detectors settle under it, and starts
-// measuring traffic and member counts.
+// warmup starts the cluster (acquainted unless ColdStart) and waits for it
+// to converge, then turns on the scenario's loss, lets the failure
+// detectors settle under it, and starts measuring traffic and member counts.
 func (r *run) warmup() error {
 	if err := r.startAll(r.seeds); err != nil {
 		return err
+	}
+	if !r.p.ColdStart {
+		r.s.Acquaint()
 	}
 	// Large clusters may never be free of a suspected node at one instant:
 	// go on once membership is complete and 99.9 % of the pairs are live.
