@@ -79,7 +79,7 @@ type nodeState struct {
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {
-	return &nodeState{id: id, addr: addr, generation: generation, kvs: make(map[string]*kvEntry)}
+	return &nodeState{id: id, addr: addr, generation: generation}
 }
 
 // sortedEntries returns the entries in ascending version order.
@@ -112,6 +112,9 @@ func (n *nodeState) entriesAfter(v uint64) []*kvEntry {
 
 // put stores e, replacing any entry of the same key.
 func (n *nodeState) put(e *kvEntry) {
+	if n.kvs == nil { // made on first use: many nodes hold no keys
+		n.kvs = make(map[string]*kvEntry)
+	}
 	n.kvs[e.key] = e
 	n.dirty = true
 }
