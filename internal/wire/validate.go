@@ -172,14 +172,6 @@ func (v *validator) boolean() error {
 	return nil
 }
 
-// Minimum encoded sizes of the slice elements, used to bound declared
-// array lengths.
-const (
-	minDigestEntrySize = 1 + 1 + 4*1
-	minEntrySize       = 1 + 1 + 1 + 1 + 1
-	minNodeDeltaSize   = 1 + 2*1 + 5*1 + BoolSize + 1
-)
-
 func (v *validator) digest() error {
 	if err := v.structHeader("Digest", digestFields); err != nil {
 		return err
