@@ -1,6 +1,9 @@
 package wire
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Hand-written msgpack decoder. It walks a body once against the schema,
 // checking its structure and filling the message structs as it goes.
@@ -15,10 +18,21 @@ import "fmt"
 // end of the body. Nesting is fixed by the schema, so no input can make
 // the decoder recurse deeper than the structs are.
 //
+// Errors say at which byte and what was wrong, and wrap ErrTruncated when
+// the body ends early or declares a length longer than what is left, else
+// ErrMalformed.
+//
 // A msgpack nil slice decodes as a nil slice and an empty array as an
-// empty non-nil one, as go-msgpack decodes them. Each string is its own
-// allocation: the core keeps keys and values long after the datagram is
-// gone, and strings sharing one allocation would keep the whole body alive.
+// empty non-nil one, as go-msgpack decodes them; a slice is allocated once,
+// at its declared length. Each string is its own allocation: the core
+// keeps keys and values long after the datagram is gone, and strings
+// sharing one allocation would keep the whole body alive.
+//
+// The readers of strings, integers and array headers have a fast path for
+// what is common and well formed, and fall back to a slow path that handles
+// every case, errors included. The fast path only ever shortcuts a success
+// the slow path would also return, so the two cannot disagree on what is
+// accepted.
 
 // decoder reads a msgpack body. It never reads past b.
 type decoder struct {
@@ -59,6 +73,28 @@ func (d *decoder) be(n int) (uint64, error) {
 // length that cannot fit in the rest of the input is refused: the length
 // returned is at most the number of bytes left.
 func (d *decoder) arrayLen(nilOK bool, minElem int) (int, error) {
+	b, off := d.b, d.off
+	if off < len(b) {
+		n, h := -1, 1
+		switch c := b[off]; {
+		case c >= mpFixArray && c <= mpFixArrayMax:
+			n = int(c & 0x0f)
+		case c == mpArray16 && len(b)-off >= 3:
+			n, h = int(binary.BigEndian.Uint16(b[off+1:])), 3
+		case c == mpNil && nilOK:
+			d.off = off + 1
+			return -1, nil
+		}
+		if n >= 0 && n <= (len(b)-off-h)/minElem {
+			d.off = off + h
+			return n, nil
+		}
+	}
+	return d.arrayLenSlow(nilOK, minElem)
+}
+
+// arrayLenSlow is arrayLen for every case, the errors included.
+func (d *decoder) arrayLenSlow(nilOK bool, minElem int) (int, error) {
 	start := d.off
 	c, err := d.next()
 	if err != nil {
@@ -96,7 +132,7 @@ func (d *decoder) structHeader(name string, fields int) error {
 		d.off++
 		return nil
 	}
-	n, err := d.arrayLen(false, 1)
+	n, err := d.arrayLenSlow(false, 1)
 	if err != nil {
 		return err
 	}
@@ -108,19 +144,26 @@ func (d *decoder) structHeader(name string, fields int) error {
 
 // str reads a string in any str format and returns a copy of it.
 func (d *decoder) str() (string, error) {
-	// Fast path: a fixstr that fits.
-	if d.off < len(d.b) {
-		if c := d.b[d.off]; c >= mpFixStr && c <= mpFixStrMax {
-			start, end := d.off+1, d.off+1+int(c&0x1f)
-			if end <= len(d.b) {
-				d.off = end
-				return string(d.b[start:end]), nil
-			}
+	b, off := d.b, d.off
+	if off < len(b) {
+		n, h := -1, 1
+		switch c := b[off]; {
+		case c >= mpFixStr && c <= mpFixStrMax:
+			n = int(c & 0x1f)
+		case c == mpStr8 && len(b)-off >= 2:
+			n, h = int(b[off+1]), 2
+		case c == mpStr16 && len(b)-off >= 3:
+			n, h = int(binary.BigEndian.Uint16(b[off+1:])), 3
+		}
+		if start := off + h; n >= 0 && n <= len(b)-start {
+			d.off = start + n
+			return string(b[start : start+n]), nil
 		}
 	}
 	return d.strSlow()
 }
 
+// strSlow is str for every case, the errors included.
 func (d *decoder) strSlow() (string, error) {
 	start := d.off
 	c, err := d.next()
@@ -154,16 +197,30 @@ func (d *decoder) strSlow() (string, error) {
 
 // uint reads an unsigned integer in any unsigned format.
 func (d *decoder) uint() (uint64, error) {
-	// Fast path: a positive fixint.
-	if d.off < len(d.b) {
-		if c := d.b[d.off]; c <= mpPosFixIntMax {
-			d.off++
+	b, off := d.b, d.off
+	if off < len(b) {
+		switch c := b[off]; {
+		case c <= mpPosFixIntMax:
+			d.off = off + 1
 			return uint64(c), nil
+		case c == mpUint8 && len(b)-off >= 2:
+			d.off = off + 2
+			return uint64(b[off+1]), nil
+		case c == mpUint16 && len(b)-off >= 3:
+			d.off = off + 3
+			return uint64(binary.BigEndian.Uint16(b[off+1:])), nil
+		case c == mpUint32 && len(b)-off >= 5:
+			d.off = off + 5
+			return uint64(binary.BigEndian.Uint32(b[off+1:])), nil
+		case c == mpUint64 && len(b)-off >= 9:
+			d.off = off + 9
+			return binary.BigEndian.Uint64(b[off+1:]), nil
 		}
 	}
 	return d.uintSlow()
 }
 
+// uintSlow is uint for every case, the errors included.
 func (d *decoder) uintSlow() (uint64, error) {
 	start := d.off
 	c, err := d.next()
