@@ -122,7 +122,7 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- ErrMalformed
 					return
 				}
-				// A failing decode must not poison a pooled decoder.
+				// Nor may a failing decode disturb the others.
 				if DecodeSynAck(b[:len(b)/2], &got) == nil {
 					errs <- ErrTruncated
 					return

@@ -48,19 +48,14 @@ func TestDecodeTruncated(t *testing.T) {
 	}
 }
 
-var validateFuncs = map[string]func([]byte) error{
-	"Syn": validateSyn, "SynAck": validateSynAck, "Ack": validateAck,
-}
-
 func TestDecodeTrailingBytes(t *testing.T) {
 	for typ, bodies := range validBodies() {
 		for _, b := range bodies {
-			require.NoError(t, validateFuncs[typ](b))
 			for _, extra := range [][]byte{{0}, {mpNil}, {mpFixArray}, b} {
 				in := append(append([]byte(nil), b...), extra...)
-				require.ErrorIs(t, decodeFuncs[typ](in), ErrMalformed, "%s + % x", typ, extra)
-				// Both layers check: the validator and go-msgpack's byte count.
-				require.ErrorIs(t, validateFuncs[typ](in), ErrMalformed, "%s + % x", typ, extra)
+				err := decodeFuncs[typ](in)
+				require.ErrorIs(t, err, ErrMalformed, "%s + % x", typ, extra)
+				require.Contains(t, err.Error(), "trailing bytes")
 			}
 		}
 	}
@@ -135,6 +130,7 @@ func TestDecodeStructurallyInvalid(t *testing.T) {
 			var err error
 			require.NotPanics(t, func() { err = decodeFuncs[c.typ](c.in) })
 			require.ErrorIs(t, err, ErrMalformed)
+			require.NotErrorIs(t, err, errDecoderPanic)
 		})
 	}
 }
@@ -174,38 +170,18 @@ func allocatedBytes(f func()) uint64 {
 	return (after.TotalAlloc - before.TotalAlloc) / runs
 }
 
-// A few hostile bytes must not make the decoder allocate much: neither the
-// public functions (which validate first) nor go-msgpack on its own,
-// bounded by MaxInitLen, should a bug let such input past validation.
+// A few hostile bytes must not make the decoder allocate much: declared
+// lengths are checked against the bytes left before anything is allocated.
 func TestDecodeHostileLengthsAllocateLittle(t *testing.T) {
-	const limit = 64 << 10
+	const limit = 1 << 10
 	for name, in := range map[string][]byte{"array": hugeSyn(), "string": hugeStringSyn()} {
 		require.Less(t, len(in), 128)
 		var m Syn
-		require.ErrorIs(t, DecodeSyn(in, &m), ErrMalformed)
-		require.ErrorIs(t, decodeMsgpack(in, &m), ErrMalformed)
-
-		public := allocatedBytes(func() { _ = DecodeSyn(in, &m) })
-		direct := allocatedBytes(func() { _ = decodeMsgpack(in, &m) })
-		t.Logf("%s: DecodeSyn allocates %d B/op, go-msgpack alone %d B/op", name, public, direct)
-		require.Less(t, public, uint64(limit), name)
-		require.Less(t, direct, uint64(limit), name)
+		require.ErrorIs(t, DecodeSyn(in, &m), ErrTruncated)
+		n := allocatedBytes(func() { _ = DecodeSyn(in, &m) })
+		t.Logf("%s: DecodeSyn allocates %d B/op", name, n)
+		require.Less(t, n, uint64(limit), name)
 	}
-}
-
-// go-msgpack alone refuses deep nesting through MaxDepth and reports
-// trailing bytes; both paths return errors rather than panicking.
-func TestDecodeMsgpackLayer(t *testing.T) {
-	var m Syn
-	deep := cat(arr(3), str("f"), emptyDigest, bytes.Repeat([]byte{0x91}, 100000))
-	err := decodeMsgpack(deep, &m)
-	require.ErrorIs(t, err, ErrMalformed)
-	require.Contains(t, err.Error(), "depth")
-
-	ok := cat(arr(2), str("f"), emptyDigest)
-	require.NoError(t, decodeMsgpack(ok, &m))
-	require.ErrorIs(t, decodeMsgpack(append(ok, 0), &m), ErrMalformed)
-	require.ErrorIs(t, decodeMsgpack(nil, &m), ErrMalformed)
 }
 
 func TestRecoverMalformed(t *testing.T) {
@@ -216,6 +192,7 @@ func TestRecoverMalformed(t *testing.T) {
 	var err error
 	require.NotPanics(t, func() { err = f() })
 	require.ErrorIs(t, err, ErrMalformed)
+	require.ErrorIs(t, err, errDecoderPanic)
 	require.Contains(t, err.Error(), "boom 1")
 
 	g := func() (err error) {

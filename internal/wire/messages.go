@@ -1,6 +1,8 @@
 // Package wire is the scuttlebutt wire format: a fixed header followed by a
 // msgpack body, with exact size functions so that builders can fill a
-// datagram to the byte without encoding twice.
+// datagram to the byte without encoding twice. The msgpack encoder
+// (append.go) and decoder (decode.go) are hand-written; tests check them
+// against go-msgpack.
 //
 // Datagram layout:
 //
@@ -19,9 +21,11 @@
 // uint64; booleans are one byte. A nil slice is encoded as msgpack nil
 // and an empty one as an empty array, as go-msgpack does; both take one
 // byte, decode back as nil and empty respectively, and mean the same.
+// Decoding accepts any of the formats above for a field, not only the
+// smallest, and nothing else (see decode.go).
 package wire
 
-//lint:file-ignore U1000 the _struct fields only carry go-msgpack's toarray tag; go-msgpack reads them by reflection
+//lint:file-ignore U1000 the _struct fields only carry go-msgpack's toarray tag; go-msgpack, the reference codec in tests, reads them by reflection
 
 // Magic is the first byte of every datagram.
 const Magic byte = 0xB5
