@@ -36,8 +36,8 @@ func TestCalmUntilNeverHidesSuspicion(t *testing.T) {
 			now = now.Add(time.Duration(1+rng.IntN(3000)) * time.Millisecond)
 			w.heartbeat(now)
 		}
-		calm := w.calmUntil()
-		require.False(t, calm.IsZero())
+		require.NotEqual(t, int64(noTime), w.calmUntil())
+		calm := w.p.at(w.calmUntil())
 		for _, d := range []time.Duration{0, time.Millisecond, 100 * time.Millisecond, time.Second} {
 			if at := calm.Add(-d - time.Nanosecond); at.After(now) {
 				require.LessOrEqual(t, w.phi(at), cfg.PhiThreshold, "trial %d: phi above threshold %v before calmUntil", trial, d)
@@ -45,5 +45,5 @@ func TestCalmUntilNeverHidesSuspicion(t *testing.T) {
 		}
 		require.Greater(t, w.phi(calm.Add(5*time.Millisecond)), cfg.PhiThreshold, "trial %d: calmUntil is not tight", trial)
 	}
-	require.True(t, newArrivalWindow(nil).calmUntil().IsZero(), "no arrival yet")
+	require.Equal(t, int64(noTime), newArrivalWindow(nil).calmUntil(), "no arrival yet")
 }

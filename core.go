@@ -1,6 +1,7 @@
 package scuttlebutt
 
 import (
+	"cmp"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -124,7 +125,7 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 	c.self = newNodeState(cfg.Node.ID, p.addr, p.generation)
 	c.self.window.p = c.windowParams
 	c.self.status = statusLive
-	c.self.statusSince = now
+	c.self.statusSince = c.windowParams.mono(now)
 	c.insertNode(c.self)
 	return c, nil
 }
@@ -191,15 +192,15 @@ func (c *core) tick(now time.Time) {
 // Only late peers are sorted, so a round costs O(N) plus a small sort.
 func (c *core) sortStalest(now time.Time) {
 	mean, _ := c.typicalInterval()
-	late := now.Add(-2 * max(mean, c.cfg.GossipInterval))
+	late := c.windowParams.mono(now.Add(-2 * max(mean, c.cfg.GossipInterval)))
 	c.stalest = c.stalest[:0]
 	for _, n := range c.sorted {
-		if n != c.self && n.status == statusLive && n.window.lastArrival().Before(late) {
+		if n != c.self && n.status == statusLive && n.window.lastMono() < late {
 			c.stalest = append(c.stalest, n)
 		}
 	}
 	slices.SortStableFunc(c.stalest, func(a, b *nodeState) int {
-		return a.window.lastArrival().Compare(b.window.lastArrival())
+		return cmp.Compare(a.window.lastMono(), b.window.lastMono())
 	})
 	c.staleNext = 0
 }

@@ -184,7 +184,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		n = newNodeState(nd.ID, nd.Addr, nd.Generation)
 		n.window.p = c.windowParams
 		n.status = statusPending
-		n.statusSince = now
+		n.statusSince = c.windowParams.mono(now)
 		n.heartbeat = nd.Heartbeat
 		c.insertNode(n)
 	case nd.Generation < n.generation:

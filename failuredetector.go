@@ -66,7 +66,28 @@ type windowParams struct {
 	minStdMillis  float64 // MinStdDeviation
 	firstEstimate float64 // FirstHeartbeatEstimate
 	calmY         float64 // y at or below which phi ≤ PhiThreshold (see calmUntil)
+
+	// Windows store times as nanoseconds since epoch, the first time any
+	// of them was given, which takes a third of the room of a time.Time.
+	epoch    time.Time
+	epochSet bool
 }
+
+// noTime is the stored time of "never": before every other.
+const noTime = math.MinInt64
+
+// mono returns t as nanoseconds since the epoch, which the first call sets.
+// Differences of the results equal t.Sub differences, monotonic clock
+// readings included, for times within a couple of centuries of the epoch.
+func (p *windowParams) mono(t time.Time) int64 {
+	if !p.epochSet {
+		p.epoch, p.epochSet = t, true
+	}
+	return int64(t.Sub(p.epoch))
+}
+
+// at converts a stored time back.
+func (p *windowParams) at(m int64) time.Time { return p.epoch.Add(time.Duration(m)) }
 
 // newWindowParams copies the relevant fields of cfg; nil cfg means
 // FailureDetectorDefaultConfig(). Later changes to cfg have no effect.
@@ -104,7 +125,7 @@ type arrivalWindow struct {
 	samples []float32 // inter-arrival times in ms; a ring once len == maxSamples
 	sum     float64   // sum of samples
 	sumSq   float64   // sum of squared samples
-	last    time.Time // time of the latest arrival
+	last    int64     // time of the latest arrival (see windowParams.mono)
 	next    int32     // index of the oldest sample (next to overwrite) once full
 	started bool      // at least one arrival since construction or reset
 }
@@ -123,8 +144,8 @@ func (w *arrivalWindow) resume(now time.Time) {
 		w.heartbeat(now)
 		return
 	}
-	if now.After(w.last) {
-		w.last = now
+	if m := w.p.mono(now); m > w.last {
+		w.last = m
 	}
 }
 
@@ -140,18 +161,19 @@ func (w *arrivalWindow) resume(now time.Time) {
 func (w *arrivalWindow) heartbeat(now time.Time) {
 	if !w.started {
 		w.started = true
-		w.last = now
+		w.last = w.p.mono(now)
 		first := w.p.firstEstimate
 		w.add(first - first/4)
 		w.add(first + first/4)
 		return
 	}
-	d := now.Sub(w.last)
+	m := w.p.mono(now)
+	d := m - w.last
 	if d <= 0 {
 		return
 	}
-	w.last = now
-	w.add(durationMillis(d))
+	w.last = m
+	w.add(durationMillis(time.Duration(d)))
 }
 
 // phi returns the suspicion level at now that the peer has failed: 0 before
@@ -169,7 +191,7 @@ func (w *arrivalWindow) phiAtLeast(now time.Time, meanFloor, sdFloor time.Durati
 	if !w.started {
 		return 0
 	}
-	elapsed := durationMillis(now.Sub(w.last))
+	elapsed := durationMillis(time.Duration(w.p.mono(now) - w.last))
 	mean := max(w.meanMillis(), durationMillis(meanFloor)) + w.p.pauseMillis
 	sd := max(w.stdDevMillis(), w.p.minStdMillis, durationMillis(sdFloor))
 	return phiFromY((elapsed - mean) / sd)
@@ -212,21 +234,21 @@ func thresholdY(threshold float64) float64 {
 	return y - 1e-6
 }
 
-// calmUntil returns a time before which phi stays at or below the
-// threshold the window was configured with (the zero time when unknown):
-// until last + mean + calmY·sd, minus a microsecond, y is below calmY. The
-// caller must ask again after the next arrival or reset.
-func (w *arrivalWindow) calmUntil() time.Time {
+// calmUntil returns a time, as stored (see windowParams.mono), before which
+// phi stays at or below the threshold the window was configured with, or
+// noTime when unknown: until last + mean + calmY·sd, minus a microsecond, y
+// is below calmY. The caller must ask again after the next arrival or reset.
+func (w *arrivalWindow) calmUntil() int64 {
 	if !w.started || math.IsInf(w.p.calmY, -1) {
-		return time.Time{}
+		return noTime
 	}
 	mean := w.meanMillis() + w.p.pauseMillis
 	sd := max(w.stdDevMillis(), w.p.minStdMillis)
 	ms := mean + w.p.calmY*sd - 1e-3
 	if !(ms > 0) {
-		return time.Time{}
+		return noTime
 	}
-	return w.last.Add(time.Duration(min(ms*float64(time.Millisecond), math.MaxInt64/2)))
+	return w.last + int64(min(ms*float64(time.Millisecond), math.MaxInt64/2))
 }
 
 // lastArrival returns the time of the latest arrival, or the zero time
@@ -234,6 +256,15 @@ func (w *arrivalWindow) calmUntil() time.Time {
 func (w *arrivalWindow) lastArrival() time.Time {
 	if !w.started {
 		return time.Time{}
+	}
+	return w.p.at(w.last)
+}
+
+// lastMono is lastArrival as stored (see windowParams.mono): noTime before
+// the first arrival.
+func (w *arrivalWindow) lastMono() int64 {
+	if !w.started {
+		return noTime
 	}
 	return w.last
 }
@@ -244,7 +275,7 @@ func (w *arrivalWindow) reset() {
 	w.samples = w.samples[:0]
 	w.next = 0
 	w.sum, w.sumSq = 0, 0
-	w.last = time.Time{}
+	w.last = 0
 	w.started = false
 }
 

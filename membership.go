@@ -16,7 +16,7 @@ func (c *core) setStatus(n *nodeState, s liveness, now time.Time) {
 		return
 	}
 	n.status = s
-	n.statusSince = now
+	n.statusSince = c.windowParams.mono(now)
 	switch {
 	case s == statusLive:
 		c.emit(NodeLive, n)
@@ -58,8 +58,8 @@ func (c *core) revive(n *nodeState, now time.Time) {
 // folds the interval into the cluster-wide estimates, and refreshes the time
 // until which the peer certainly stays below the threshold.
 func (c *core) arrival(n *nodeState, now time.Time) {
-	if last := n.window.lastArrival(); !last.IsZero() && now.After(last) {
-		c.noteInterval(now.Sub(last))
+	if last, m := n.window.lastMono(), c.windowParams.mono(now); last != noTime && m > last {
+		c.noteInterval(time.Duration(m - last))
 	}
 	n.window.heartbeat(now)
 	n.calmUntil = n.window.calmUntil()
@@ -123,6 +123,7 @@ func (c *core) directContact(id string, now time.Time) {
 func (c *core) checkPeers(now time.Time) {
 	fd := c.cfg.FailureDetectorConfig
 	meanFloor, sdFloor := c.typicalInterval()
+	m := c.windowParams.mono(now)
 	for i := 0; i < len(c.sorted); i++ {
 		n := c.sorted[i]
 		if n == c.self {
@@ -130,14 +131,14 @@ func (c *core) checkPeers(now time.Time) {
 		}
 		switch n.status {
 		case statusLive:
-			if now.Before(n.calmUntil) {
+			if m < n.calmUntil {
 				continue // phi is certainly at or below the threshold, floors or not
 			}
 			if phi := n.window.phiAtLeast(now, meanFloor, sdFloor); phi > fd.PhiThreshold {
 				c.setStatus(n, statusDead, now)
 			}
 		default:
-			if now.Sub(n.statusSince) > fd.DeadNodeGracePeriod {
+			if time.Duration(m-n.statusSince) > fd.DeadNodeGracePeriod {
 				c.removeNode(n, now)
 				i--
 			}

@@ -61,10 +61,10 @@ type nodeState struct {
 	// Peers only.
 	window      arrivalWindow // inline: one window per peer, touched every round
 	status      liveness
-	statusSince time.Time
-	// calmUntil: phi stays at or below the threshold before this time, so
-	// checkPeers need not compute it (zero: unknown).
-	calmUntil time.Time
+	statusSince int64 // as stored by windowParams.mono
+	// calmUntil: phi stays at or below the threshold before this time (as
+	// stored by windowParams.mono), so checkPeers need not compute it.
+	calmUntil int64
 
 	tombstones int // entries with StatusDeleted, so GC skips nodes without
 	ttls       int // local entries with a TTL (self only)
