@@ -35,10 +35,16 @@
 // OneWay, FlipFlop, LossyFew, Bootstrap, DeleteStorm, GCPartition,
 // MassRestart, LeaveRejoin. Scenarios lists them by name for
 // examples/simulate. Except Bootstrap, every scenario first starts all nodes
-// joining the first three, waits until the cluster has converged (or, in
-// large clusters where some pair is always suspected, until membership is
-// complete and 99.9 % of the pairs are live), lets the failure detectors
-// settle for SettleRounds under the scenario's loss, and then measures.
+// joining the first three and, unless Common.ColdStart, acquainted: each
+// node is handed every other's ID, address and generation through the
+// core's own delta handling (Sim.Acquaint), as a finished bootstrap would
+// leave it, so that a large run does not spend most of its time joining
+// (Bootstrap measures joining, always from cold). Peers start pending and
+// become live when gossip shows their heartbeats rising. The warm-up waits
+// until the cluster has converged (or, in large clusters where some pair is
+// always suspected, until membership is complete and 99.9 % of the pairs
+// are live), lets the failure detectors settle for SettleRounds under the
+// scenario's loss, and then measures.
 //
 // # Result fields (JSON names)
 //
