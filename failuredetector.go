@@ -118,8 +118,8 @@ func newWindowParams(cfg *FailureDetectorConfig) *windowParams {
 // window costs a few dozen bytes. Samples are float32, exact to well under a
 // microsecond for intervals up to minutes, because a node holds one window
 // per peer and a simulator one per pair of nodes; the sums are float64. The
-// zero value is unusable: init sets the shared parameters. It is not safe
-// for concurrent use.
+// zero value is unusable until p is set: newArrivalWindow sets its own, a
+// core its shared windowParams. It is not safe for concurrent use.
 type arrivalWindow struct {
 	p       *windowParams
 	samples []float32 // inter-arrival times in ms; a ring once len == maxSamples
