@@ -59,11 +59,15 @@ type core struct {
 	sealer     sealer
 	bodyBudget int // bytes available to a message body in one datagram
 
-	out     []outMsg
-	events  []NodeEvent
-	changes []KeyChange // key changes, collected only while watchKeys
-	stats   Stats
-	resets  uint64 // resets applied, for tests
+	out    []outMsg
+	events []NodeEvent
+	// sizes, rtts and convictions feed the histograms of Stats; synSent
+	// holds when each round's Syn went out, by address, until answered.
+	sizes, rtts, convictions histogram
+	synSent                  map[string]int64
+	changes                  []KeyChange // key changes, collected only while watchKeys
+	stats                    Stats
+	resets                   uint64 // resets applied, for tests
 	// intervalAvg and intervalVar are moving estimates of the mean and
 	// variance of heartbeat inter-arrival times over all peers, in
 	// nanoseconds (see checkPeers).
@@ -112,6 +116,10 @@ func newCore(cfg *Config, p coreParams, now time.Time) (*core, error) {
 		wanted:      make(map[string]struct{}),
 		joinWait:    make(map[string]struct{}),
 		lastWrongCl: make(map[string]time.Time),
+		sizes:       newHistogram(datagramSizeBounds),
+		rtts:        newHistogram(roundTripBounds),
+		convictions: newHistogram(convictionPhiBounds),
+		synSent:     make(map[string]int64),
 		rng:         rand.New(rand.NewPCG(p.seed, p.seed^0x9e3779b97f4a7c15)),
 	}
 	c.windowParams = newWindowParams(cfg.FailureDetectorConfig)
@@ -181,10 +189,23 @@ func (c *core) tick(now time.Time) {
 	c.checkPeers(now)
 	c.collectTombstones(now)
 	c.sortStalest(now)
+	c.forgetUnansweredSyns(now)
 	for _, addr := range c.gossipTargets() {
 		c.sendSyn(addr)
+		c.synSent[addr] = c.windowParams.mono(now)
 	}
 	c.stats.Rounds++
+}
+
+// forgetUnansweredSyns drops the send times of Syns that went unanswered
+// for ten rounds: lost, or sent to a node that is gone.
+func (c *core) forgetUnansweredSyns(now time.Time) {
+	old := c.windowParams.mono(now.Add(-10 * c.cfg.GossipInterval))
+	for a, t := range c.synSent {
+		if t < old {
+			delete(c.synSent, a)
+		}
+	}
 }
 
 // sortStalest collects the live peers whose heartbeat is late (not heard for

@@ -199,6 +199,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		before = n.userKeys()
 		changed = len(before) > 0
 		n.clear()
+		n.seenVersion, n.seenAt = 0, noTime
 		n.generation = nd.Generation
 		n.heartbeat = nd.Heartbeat
 		n.addr = nd.Addr
@@ -242,6 +243,7 @@ func (c *core) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 	if nd.MaxVersion > n.maxVersion && ok {
 		n.maxVersion = nd.MaxVersion
 	}
+	n.seenVersion = max(n.seenVersion, nd.MaxVersion)
 	if changed {
 		c.markChanged(n)
 		c.noteUpdate(n)

@@ -189,10 +189,20 @@ func (c *core) applyDigest(d *wire.Digest, now time.Time) {
 			c.markBehind(n)
 		default:
 			c.observeHeartbeat(n, e.Heartbeat, now)
+			c.noteVersionSeen(n, e.MaxVersion, now)
 			if e.MaxVersion > n.maxVersion {
 				c.markBehind(n)
 			}
 		}
+	}
+}
+
+// noteVersionSeen records that a peer's digest listed n's current
+// incarnation at version v.
+func (c *core) noteVersionSeen(n *nodeState, v uint64, now time.Time) {
+	n.seenVersion = max(n.seenVersion, v)
+	if v >= n.maxVersion {
+		n.seenAt = c.windowParams.mono(now)
 	}
 }
 

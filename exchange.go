@@ -139,6 +139,10 @@ func (c *core) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
 }
 
 func (c *core) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {
+	if t, ok := c.synSent[addr]; ok {
+		delete(c.synSent, addr)
+		c.rtts.observe(time.Duration(c.windowParams.mono(now) - t).Seconds())
+	}
 	limit := c.replyLimit(addr, m.From, reqLen)
 	c.heard(addr)
 	c.applyDelta(&m.Delta, now)
@@ -206,5 +210,6 @@ const maxWrongClusterPeers = 1024
 func (c *core) emitDatagram(addr string, data []byte) {
 	c.stats.PacketsSent++
 	c.stats.BytesSent += uint64(len(data))
+	c.sizes.observe(float64(len(data)))
 	c.out = append(c.out, outMsg{to: addr, data: data})
 }

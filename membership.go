@@ -135,6 +135,7 @@ func (c *core) checkPeers(now time.Time) {
 				continue // phi is certainly at or below the threshold, floors or not
 			}
 			if phi := n.window.phiAtLeast(now, meanFloor, sdFloor); phi > fd.PhiThreshold {
+				c.convictions.observe(phi)
 				c.setStatus(n, statusDead, now)
 			}
 		default:

@@ -53,7 +53,13 @@ type nodeState struct {
 	// gcVersion is the tombstone GC watermark: tombstones at or below it
 	// may have been dropped from this replica.
 	gcVersion uint64
-	kvs       map[string]*kvEntry
+	// seenVersion is the highest max version of this incarnation that a
+	// received digest or delta showed (see NodeVersion); seenAt is when a
+	// digest last showed it at or above maxVersion (windowParams.mono;
+	// noTime: never).
+	seenVersion uint64
+	seenAt      int64
+	kvs         map[string]*kvEntry
 	// byVersion is kvs sorted by version; rebuilt lazily when dirty.
 	byVersion []*kvEntry
 	dirty     bool
@@ -79,7 +85,7 @@ type nodeState struct {
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {
-	return &nodeState{id: id, addr: addr, generation: generation}
+	return &nodeState{id: id, addr: addr, generation: generation, seenAt: noTime}
 }
 
 // sortedEntries returns the entries in ascending version order.

@@ -450,6 +450,9 @@ func (c *core) setSeeds(addrs []string) {
 // snapshotStats returns a copy of the counters with current phi values.
 func (c *core) snapshotStats(now time.Time) Stats {
 	s := c.stats
+	s.DatagramSizes = c.sizes.snapshot()
+	s.RoundTrips = c.rtts.snapshot()
+	s.ConvictionPhi = c.convictions.snapshot()
 	s.Phi = make(map[string]float64)
 	for _, id := range c.ids {
 		if n := c.nodes[id]; n != c.self && n.status == statusLive {

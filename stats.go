@@ -29,4 +29,13 @@ type Stats struct {
 	Rounds uint64
 	// Phi is the current suspicion level of each live peer, by node ID.
 	Phi map[string]float64
+	// DatagramSizes is the histogram of the sizes, in bytes, of the
+	// datagrams sent.
+	DatagramSizes Histogram
+	// RoundTrips is the histogram of exchange round trips, in seconds: from
+	// a gossip round's Syn to the SynAck that answers it.
+	RoundTrips Histogram
+	// ConvictionPhi is the histogram of the phi of each peer at the moment
+	// it was convicted (reported NodeDead by the failure detector).
+	ConvictionPhi Histogram
 }
