@@ -19,7 +19,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 	"github.com/scuttlego/scuttlebutt/internal/sim"
 )
 
@@ -76,7 +76,7 @@ func main() {
 	}
 	if *window > 0 {
 		w := *window
-		c.Configure = func(cfg *scuttlebutt.Config) { cfg.FailureDetectorConfig.SamplingWindowSize = w }
+		c.Configure = func(cfg *gossip.Config) { cfg.Detector.SamplingWindowSize = w }
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 )
 
 // quantile returns the q-quantile (0 ≤ q ≤ 1) of sorted xs by the nearest
@@ -107,8 +107,8 @@ type deathTracker struct {
 
 func newDeathTracker(s *Sim) *deathTracker {
 	d := &deathTracker{s: s, since: map[string]int64{}, first: map[[2]int]int64{}, subject: map[string]int{}}
-	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event != scuttlebutt.NodeDead {
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type != gossip.NodeDead {
 			return
 		}
 		t0, ok := d.since[ev.Node.ID]
@@ -162,16 +162,16 @@ type deathCounter struct {
 
 func countDeaths(s *Sim) *deathCounter {
 	c := &deathCounter{}
-	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event != scuttlebutt.NodeDead && ev.Event != scuttlebutt.NodeLive {
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type != gossip.NodeDead && ev.Type != gossip.NodeLive {
 			return
 		}
-		idx, ok := s.byAddr[ev.Node.GossipPublicAddress]
+		idx, ok := s.byAddr[ev.Node.Addr]
 		if !ok {
 			return
 		}
 		x := s.nodes[idx]
-		if ev.Event == scuttlebutt.NodeLive {
+		if ev.Type == gossip.NodeLive {
 			if !x.up {
 				c.falseLive++
 			}
@@ -329,12 +329,8 @@ func (s *Sim) StuckPairs() int {
 		if !o.up {
 			continue
 		}
-		live := map[string]bool{}
-		for _, id := range o.core.LiveIDs() {
-			live[id] = true
-		}
 		for _, x := range s.nodes {
-			if x.up && x != o && !live[x.id] {
+			if x.up && x != o && !o.core.IsLive(x.id) {
 				stuck++
 			}
 		}
