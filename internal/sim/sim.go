@@ -45,6 +45,15 @@ type Options struct {
 	Config func(id string) gossip.Config
 	// Net is the initial network.
 	Net Network
+	// AlignedRounds starts every node's rounds exactly one gossip interval
+	// after it starts, instead of at a random phase within the interval, so
+	// that nodes started together run their rounds together, in index
+	// order. Script tests use it for readable traces.
+	AlignedRounds bool
+	// Hold keeps every datagram sent instead of putting it on the network:
+	// it waits in Held until Deliver or Drop. Script tests use it to
+	// deliver, reorder and lose datagrams one by one.
+	Hold bool
 	// FaultGrace is how long after a fault ends (a partition heals, a node
 	// gets its packets through again, a node restarts) a NodeDead about the
 	// nodes it affected is still blamed on the fault rather than counted as
@@ -148,6 +157,8 @@ type Sim struct {
 	trace     uint64
 	onEvent   []func(observer *Node, ev gossip.Event)
 	onReceive []func(n *Node)
+	onSend    []func(from *Node, d gossip.Datagram)
+	held      []Held // datagrams kept by Options.Hold
 
 	delivered, dropped, unknownDest uint64
 	maxDatagram                     int
@@ -249,6 +260,9 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 	}
 	seed := s.rng.Uint64()
 	phase := s.rng.Int64N(int64(cfg.GossipInterval))
+	if s.opts.AlignedRounds {
+		phase = int64(cfg.GossipInterval)
+	}
 	core, err := gossip.New(cfg, gossip.Params{
 		Addr: n.addr, Generation: gen, Seed: seed, Nonces: seal.SeededNonces(seed),
 		Now: s.Now(), FirstRound: s.Now().Add(time.Duration(phase)),
@@ -497,6 +511,13 @@ func (s *Sim) send(n *Node, d gossip.Datagram) {
 	s.maxDatagram = max(s.maxDatagram, size)
 	n.bytesSent += uint64(size)
 	n.datagramsSent++
+	for _, fn := range s.onSend {
+		fn(n, d)
+	}
+	if s.opts.Hold {
+		s.held = append(s.held, Held{From: n.index, To: d.To, Data: d.Data, At: s.Elapsed()})
+		return
+	}
 	to, ok := s.byAddr[d.To]
 	if !ok {
 		s.unknownDest++
