@@ -341,7 +341,7 @@ func (r *run) finish() (*Result, error) {
 
 // awaitConvergence runs until the cluster converges, for at most k rounds,
 // and records how long that took from now (-1: it did not). Call it once
-// the cores can see the last fault: right after a crash, say, they still
+// the engines can see the last fault: right after a crash, say, they still
 // agree on the old membership.
 func (r *run) awaitConvergence(k int) error {
 	t0 := r.s.Elapsed()

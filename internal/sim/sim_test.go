@@ -207,12 +207,13 @@ func TestUpdateTimesIncludeLatency(t *testing.T) {
 	require.Len(t, r.UpdateTimes, 9)
 }
 
-func TestQuantile(t *testing.T) {
-	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	require.Equal(t, 5.0, quantile(xs, 0.5))
-	require.Equal(t, 10.0, quantile(xs, 0.99))
-	require.Equal(t, 1.0, quantile(xs, 0))
-	require.Equal(t, 0.0, quantile(nil, 0.5))
-	s := summarize([]float64{3, 1, 2})
-	require.Equal(t, summary{p50: 2, p99: 3, max: 3, mean: 2}, s)
+func TestSummarize(t *testing.T) {
+	xs := []float64{10, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	s := summarize(xs)
+	require.InDelta(t, 5.5, s.p50, 1e-9, "interpolated between the 5th and 6th")
+	require.InDelta(t, 9.91, s.p99, 1e-9)
+	require.Equal(t, 10.0, s.max)
+	require.InDelta(t, 5.5, s.mean, 1e-9)
+	require.Equal(t, 10.0, xs[0], "the samples are not reordered")
+	require.Equal(t, summary{}, summarize(nil))
 }
