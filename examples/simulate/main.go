@@ -1,5 +1,5 @@
 // Command simulate runs a scenario of the deterministic cluster simulator
-// (internal/sim) on the real protocol core and prints its metrics.
+// (internal/sim) on the real protocol engine and prints its metrics.
 //
 //	go run ./examples/simulate -scenario crash -nodes 1000 -seed 1
 //	go run ./examples/simulate -scenario update -nodes 200 -json

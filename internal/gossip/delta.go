@@ -161,8 +161,7 @@ func (e *kvEntry) wire() wire.Entry {
 	return wire.Entry{Key: e.key, Value: e.value, Version: e.version, Status: e.status}
 }
 
-// applyDelta merges a peer's delta. sender is the ID of the peer it came
-// from, whose own state arriving here proves it is running.
+// applyDelta merges a peer's delta, node by node.
 func (e *Engine) applyDelta(d *wire.Delta, now time.Time) {
 	for i := range d.Nodes {
 		e.applyNodeDelta(&d.Nodes[i], now)
