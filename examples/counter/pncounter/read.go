@@ -1,0 +1,187 @@
+package pncounter
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt"
+)
+
+// Holder is what one node holds of its cluster: the members it knows and,
+// for each, its copy of the member's keys and how current that copy is.
+// *scuttlebutt.Scuttlebutt implements it.
+type Holder interface {
+	// LocalNode returns the node itself.
+	LocalNode() scuttlebutt.Node
+	// LiveNodes returns the peers believed live.
+	LiveNodes() []scuttlebutt.Node
+	// DeadNodes returns the peers believed dead and not yet collected.
+	DeadNodes() []scuttlebutt.Node
+	// NodeState returns the node's copy of a member's keys.
+	NodeState(nodeID string) (map[string]string, bool)
+	// NodeVersion returns how current that copy is.
+	NodeVersion(nodeID string) (scuttlebutt.NodeVersion, bool)
+}
+
+// Snapshot is one read of every counter on one node.
+type Snapshot struct {
+	// Nodes is the number of members whose totals were summed: the local
+	// node, its live peers, and its dead peers not yet collected.
+	Nodes int
+	// Complete reports that every member summed was confirmed (see Read).
+	Complete bool
+	// Unconfirmed lists the members that were not, sorted by ID.
+	Unconfirmed []string
+
+	sums map[string]*sum
+}
+
+// sum is one counter's part of a Snapshot.
+type sum struct {
+	acc     accumulator
+	entries int
+	err     error
+}
+
+// Reading is one counter's value in a Snapshot.
+type Reading struct {
+	// Name is the counter's name.
+	Name string
+	// Value is the sum of the totals held; meaningless when Err is set.
+	Value int64
+	// Complete is the snapshot's completeness, false when Err is set.
+	Complete bool
+	// Nodes is the number of members summed (Snapshot.Nodes).
+	Nodes int
+	// Entries is the number of those members that hold a total of the
+	// counter; the others count as 0.
+	Entries int
+	// Unconfirmed is Snapshot.Unconfirmed.
+	Unconfirmed []string
+	// Err is set when a member's total is malformed or the sum overflows.
+	Err error
+}
+
+// Read sums the counters held by h at time now and reports whether the
+// result is complete.
+//
+// The members summed are the local node, its live peers and its dead peers
+// not yet collected: a dead node's increments count until its state is
+// removed after the failure detector's DeadNodeGracePeriod. (Peers that h
+// holds as pending, heard of but not yet confirmed live, are not listed by
+// the library and are left out.)
+//
+// A member m is confirmed when h's copy of m satisfies, in NodeVersion
+// terms, Held == Seen (no peer has shown a newer version of m) and now -
+// SeenAt <= window (a digest received at most window ago listed m's current
+// incarnation at Held or above: whoever sent it held nothing newer), and
+// the copy did not change while it was read. The local node is always
+// confirmed. The snapshot is complete when every member summed is
+// confirmed, and no member moved between live and dead during the read.
+//
+// Complete means "as far as this node can tell": a write that no digest
+// this node received has mentioned yet is not seen, so after a write a
+// node may report complete with the previous value for up to about one
+// gossip round, until the writer's or a peer's next digest arrives. Once
+// writes stop and every node has heard a digest from a node holding the
+// latest versions, every complete reading is the exact sum. A partitioned
+// node stops being complete window after it last heard of the members on
+// the other side; the side that keeps hearing of a member it holds as dead
+// cannot tell a crash from a partition and counts its last known total.
+func Read(h Holder, window time.Duration, now time.Time) Snapshot {
+	ids, stable := members(h)
+	s := Snapshot{sums: map[string]*sum{}}
+	for _, id := range ids {
+		before, okBefore := h.NodeVersion(id)
+		state, ok := h.NodeState(id)
+		after, okAfter := h.NodeVersion(id)
+		if !ok {
+			// Collected since it was listed: it is no longer summed, but
+			// the listing this snapshot started from is gone.
+			s.Unconfirmed = append(s.Unconfirmed, id)
+			continue
+		}
+		s.Nodes++
+		if !okBefore || !okAfter || !confirmed(before, after, window, now) {
+			s.Unconfirmed = append(s.Unconfirmed, id)
+		}
+		for key, value := range state {
+			name, ok := NameOf(key)
+			if !ok {
+				continue
+			}
+			c := s.sums[name]
+			if c == nil {
+				c = &sum{}
+				s.sums[name] = c
+			}
+			c.entries++
+			t, err := ParseTotal(value)
+			if err != nil {
+				if c.err == nil {
+					c.err = fmt.Errorf("node %s, key %s: %w", id, key, err)
+				}
+				continue
+			}
+			c.acc.add(t)
+		}
+	}
+	slices.Sort(s.Unconfirmed)
+	s.Complete = stable && len(s.Unconfirmed) == 0
+	return s
+}
+
+// confirmed reports whether a member's copy, read between two NodeVersion
+// calls returning before and after, is confirmed as of now.
+func confirmed(before, after scuttlebutt.NodeVersion, window time.Duration, now time.Time) bool {
+	return before.Generation == after.Generation && before.Held == after.Held &&
+		after.Held == after.Seen && !after.SeenAt.IsZero() && now.Sub(after.SeenAt) <= window
+}
+
+// members returns the IDs of the local node, its live peers and its dead
+// peers, each once, and whether the live peers were the same before and
+// after the dead peers were listed (a node that changed status between the
+// calls could otherwise be missed).
+func members(h Holder) (ids []string, stable bool) {
+	live, dead, again := h.LiveNodes(), h.DeadNodes(), h.LiveNodes()
+	seen := map[string]bool{}
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	add(h.LocalNode().ID)
+	for _, nodes := range [][]scuttlebutt.Node{live, again, dead} {
+		for _, n := range nodes {
+			add(n.ID)
+		}
+	}
+	return ids, slices.EqualFunc(live, again, func(a, b scuttlebutt.Node) bool { return a.ID == b.ID })
+}
+
+// Names returns the names of the counters that some member holds a total
+// of, sorted.
+func (s Snapshot) Names() []string { return slices.Sorted(maps.Keys(s.sums)) }
+
+// Reading returns counter name's value in the snapshot. A counter no member
+// holds reads 0.
+func (s Snapshot) Reading(name string) Reading {
+	r := Reading{Name: name, Complete: s.Complete, Nodes: s.Nodes, Unconfirmed: s.Unconfirmed}
+	c := s.sums[name]
+	if c == nil {
+		return r
+	}
+	r.Entries = c.entries
+	r.Err = c.err
+	if r.Err == nil {
+		r.Value, r.Err = c.acc.value()
+	}
+	if r.Err != nil {
+		r.Value, r.Complete = 0, false
+		r.Err = fmt.Errorf("counter %q: %w", name, r.Err)
+	}
+	return r
+}
