@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scuttlego/scuttlebutt"
+	"github.com/scuttlego/scuttlebutt/examples/counter/pncounter"
 )
 
 // nodeConfig says where one node runs.
@@ -63,6 +64,10 @@ func startNode(opts options, nc nodeConfig, p *printer) (*node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", nc.id, err)
 	}
+	// Nodes the library holds as pending are listed neither live nor dead:
+	// the totals received from them name them.
+	sources := &pncounter.Sources{}
+	sb.Subscribe(pncounter.KeyPrefix, sources.Observe)
 	ln, err := net.Listen("tcp", nc.http)
 	if err != nil {
 		_ = sb.Shutdown()
@@ -72,7 +77,7 @@ func startNode(opts options, nc nodeConfig, p *printer) (*node, error) {
 		id:      nc.id,
 		sb:      sb,
 		counter: newCounter(sb, state, totals),
-		tracker: startTracker(sb, opts.interval, time.Duration(opts.fresh)*opts.interval),
+		tracker: startTracker(sb, sources, opts.interval, time.Duration(opts.fresh)*opts.interval),
 		url:     "http://" + ln.Addr().String(),
 	}
 	n.stopServing = sync.OnceValue(n.stopHTTP)

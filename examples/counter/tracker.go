@@ -24,8 +24,9 @@ type sample struct {
 // the rounds its reading stayed the same (pncounter.Streak). It follows the
 // counters the node holds a total of, and those being watched.
 type tracker struct {
-	h      pncounter.Holder
-	window time.Duration // see pncounter.Read
+	h       pncounter.Holder
+	sources *pncounter.Sources // the pending peers h holds totals of
+	window  time.Duration      // see pncounter.Read
 
 	mu      sync.Mutex
 	round   uint64 // rounds sampled so far
@@ -39,9 +40,9 @@ type tracker struct {
 }
 
 // startTracker starts sampling h every interval.
-func startTracker(h pncounter.Holder, interval, window time.Duration) *tracker {
+func startTracker(h pncounter.Holder, sources *pncounter.Sources, interval, window time.Duration) *tracker {
 	t := &tracker{
-		h: h, window: window,
+		h: h, sources: sources, window: window,
 		streaks: map[string]*pncounter.Streak{},
 		last:    map[string]sample{},
 		watched: map[string]int{},
@@ -71,7 +72,7 @@ func (t *tracker) stop() {
 
 // sampleRound reads every followed counter and advances the round.
 func (t *tracker) sampleRound(now time.Time) {
-	snap := pncounter.Read(t.h, t.window, now)
+	snap := pncounter.Read(t.h, t.sources.IDs(t.h), t.window, now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.round++
@@ -105,7 +106,7 @@ func (t *tracker) sampleRound(now time.Time) {
 // once), with the number of rounds the reading has been unchanged as the
 // tracker counted them.
 func (t *tracker) now(name string) sample {
-	r := pncounter.Read(t.h, t.window, time.Now()).Reading(name)
+	r := pncounter.Read(t.h, t.sources.IDs(t.h), t.window, time.Now()).Reading(name)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := sample{Reading: r, round: t.round}

@@ -28,7 +28,8 @@ type Holder interface {
 // Snapshot is one read of every counter on one node.
 type Snapshot struct {
 	// Nodes is the number of members whose totals were summed: the local
-	// node, its live peers, and its dead peers not yet collected.
+	// node, its live peers, its dead peers not yet collected, and the
+	// others held (see Read).
 	Nodes int
 	// Complete reports that every member summed was confirmed (see Read).
 	Complete bool
@@ -67,11 +68,12 @@ type Reading struct {
 // Read sums the counters held by h at time now and reports whether the
 // result is complete.
 //
-// The members summed are the local node, its live peers and its dead peers
-// not yet collected: a dead node's increments count until its state is
-// removed after the failure detector's DeadNodeGracePeriod. (Peers that h
-// holds as pending, heard of but not yet confirmed live, are not listed by
-// the library and are left out.)
+// The members summed are the local node, its live peers, its dead peers
+// not yet collected (a dead node's increments count until its state is
+// removed after the failure detector's DeadNodeGracePeriod), and the nodes
+// of others that h holds: the library lists pending peers, heard of but not
+// yet confirmed live, neither as live nor as dead, and Sources names those
+// that hold totals. Nodes h holds no total of count as 0 either way.
 //
 // A member m is confirmed when h's copy of m satisfies, in NodeVersion
 // terms, Held == Seen (no peer has shown a newer version of m) and now -
@@ -90,17 +92,20 @@ type Reading struct {
 // node stops being complete window after it last heard of the members on
 // the other side; the side that keeps hearing of a member it holds as dead
 // cannot tell a crash from a partition and counts its last known total.
-func Read(h Holder, window time.Duration, now time.Time) Snapshot {
-	ids, stable := members(h)
+func Read(h Holder, others []string, window time.Duration, now time.Time) Snapshot {
+	ids, listed, stable := members(h, others)
 	s := Snapshot{sums: map[string]*sum{}}
-	for _, id := range ids {
+	for i, id := range ids {
 		before, okBefore := h.NodeVersion(id)
 		state, ok := h.NodeState(id)
 		after, okAfter := h.NodeVersion(id)
 		if !ok {
-			// Collected since it was listed: it is no longer summed, but
-			// the listing this snapshot started from is gone.
-			s.Unconfirmed = append(s.Unconfirmed, id)
+			if i < listed {
+				// Collected since it was listed: it is no longer
+				// summed, but the listing this snapshot started from
+				// is gone.
+				s.Unconfirmed = append(s.Unconfirmed, id)
+			}
 			continue
 		}
 		s.Nodes++
@@ -140,11 +145,12 @@ func confirmed(before, after scuttlebutt.NodeVersion, window time.Duration, now 
 		after.Held == after.Seen && !after.SeenAt.IsZero() && now.Sub(after.SeenAt) <= window
 }
 
-// members returns the IDs of the local node, its live peers and its dead
-// peers, each once, and whether the live peers were the same before and
-// after the dead peers were listed (a node that changed status between the
-// calls could otherwise be missed).
-func members(h Holder) (ids []string, stable bool) {
+// members returns the IDs of the local node, its live peers, its dead
+// peers and then the others, each once; how many of them the library
+// listed (the first ones); and whether the live peers were the same before
+// and after the dead peers were listed (a node that changed status between
+// the calls could otherwise be missed).
+func members(h Holder, others []string) (ids []string, listed int, stable bool) {
 	live, dead, again := h.LiveNodes(), h.DeadNodes(), h.LiveNodes()
 	seen := map[string]bool{}
 	add := func(id string) {
@@ -159,7 +165,11 @@ func members(h Holder) (ids []string, stable bool) {
 			add(n.ID)
 		}
 	}
-	return ids, slices.EqualFunc(live, again, func(a, b scuttlebutt.Node) bool { return a.ID == b.ID })
+	listed = len(ids)
+	for _, id := range others {
+		add(id)
+	}
+	return ids, listed, slices.EqualFunc(live, again, func(a, b scuttlebutt.Node) bool { return a.ID == b.ID })
 }
 
 // Names returns the names of the counters that some member holds a total

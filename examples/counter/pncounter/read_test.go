@@ -76,7 +76,7 @@ func settled() *fakeHolder {
 }
 
 func TestReadSumsLiveAndDeadMembers(t *testing.T) {
-	s := Read(settled(), window, t0.Add(window))
+	s := Read(settled(), nil, window, t0.Add(window))
 	require.True(t, s.Complete)
 	require.Empty(t, s.Unconfirmed)
 	require.Equal(t, 3, s.Nodes)
@@ -140,7 +140,7 @@ func TestReadIsIncompleteWhenAMemberIsUnconfirmed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := settled()
 			change(f)
-			s := Read(f, window, t0.Add(window))
+			s := Read(f, nil, window, t0.Add(window))
 			require.False(t, s.Complete)
 			require.False(t, s.Reading("hits").Complete)
 			require.NotEmpty(t, s.Unconfirmed)
@@ -153,7 +153,7 @@ func TestReadIsIncompleteWhenAMemberIsUnconfirmed(t *testing.T) {
 func TestReadIsIncompleteWhenMembershipMovesDuringTheRead(t *testing.T) {
 	f := settled()
 	f.liveAfter = []string{"b", "c"} // c came back to life between the calls
-	s := Read(f, window, t0)
+	s := Read(f, nil, window, t0)
 	require.False(t, s.Complete)
 	require.Equal(t, 3, s.Nodes, "c is summed once")
 	require.Equal(t, int64(13), s.Reading("hits").Value)
@@ -162,7 +162,7 @@ func TestReadIsIncompleteWhenMembershipMovesDuringTheRead(t *testing.T) {
 func TestReadOfACollectedMemberIsIncomplete(t *testing.T) {
 	f := settled()
 	delete(f.states, "c") // collected between the listing and the read
-	s := Read(f, window, t0)
+	s := Read(f, nil, window, t0)
 	require.False(t, s.Complete)
 	require.Equal(t, []string{"c"}, s.Unconfirmed)
 	require.Equal(t, 2, s.Nodes)
@@ -174,7 +174,7 @@ func TestReadReportsMalformedTotalsAndOverflow(t *testing.T) {
 	f.states["b"]["counter/hits"] = "lots"
 	f.states["b"]["counter/big"] = "9223372036854775807"
 	f.states["c"]["counter/big"] = "1"
-	s := Read(f, window, t0)
+	s := Read(f, nil, window, t0)
 	require.True(t, s.Complete)
 	hits := s.Reading("hits")
 	require.ErrorIs(t, hits.Err, ErrMalformed)
@@ -192,7 +192,7 @@ func TestReadOfALoneNodeIsComplete(t *testing.T) {
 		states:   map[string]map[string]string{"a": {"counter/hits": "3"}},
 		versions: map[string]scuttlebutt.NodeVersion{"a": {Generation: 1, Held: 1, Seen: 1, SeenAt: t0}},
 	}
-	s := Read(f, window, t0)
+	s := Read(f, nil, window, t0)
 	require.True(t, s.Complete)
 	require.Equal(t, int64(3), s.Reading("hits").Value)
 	require.True(t, slices.Equal([]string{"hits"}, s.Names()))
@@ -214,4 +214,39 @@ func TestStreakCountsUnchangedRounds(t *testing.T) {
 	bad := Reading{Err: ErrMalformed}
 	require.Equal(t, 0, s.Observe(bad))
 	require.Equal(t, 0, s.Observe(bad), "an error never counts as unchanged")
+}
+
+func TestReadSumsOtherNodesHeld(t *testing.T) {
+	f := settled()
+	// d is held but listed neither live nor dead (pending).
+	f.states["d"] = map[string]string{"counter/hits": "100"}
+	f.versions["d"] = scuttlebutt.NodeVersion{Generation: 1, Held: 2, Seen: 2, SeenAt: t0}
+	s := Read(f, []string{"d", "b", "gone"}, window, t0)
+	require.True(t, s.Complete, "an other node no longer held is skipped: %+v", s)
+	require.Equal(t, 4, s.Nodes, "b is summed once")
+	require.Equal(t, int64(113), s.Reading("hits").Value)
+
+	f.versions["d"] = scuttlebutt.NodeVersion{Generation: 1, Held: 2, Seen: 3, SeenAt: t0}
+	s = Read(f, []string{"d"}, window, t0)
+	require.False(t, s.Complete)
+	require.Equal(t, []string{"d"}, s.Unconfirmed)
+}
+
+func TestSourcesNameTheNodesHeld(t *testing.T) {
+	f := settled()
+	var src Sources
+	require.Empty(t, src.IDs(f))
+	for _, c := range []scuttlebutt.KeyChange{
+		{Node: scuttlebutt.Node{ID: "c"}, Key: "counter/hits", Value: "1"},
+		{Node: scuttlebutt.Node{ID: "b"}, Key: "counter/other", Deleted: true},
+		{Node: scuttlebutt.Node{ID: "x"}, Key: "role", Value: "web"}, // not a total
+		{Node: scuttlebutt.Node{ID: "gone"}, Key: "counter/hits", Value: "1"},
+	} {
+		src.Observe(c)
+	}
+	require.Equal(t, []string{"b", "c"}, src.IDs(f), "gone is not held")
+	f.versions["gone"] = scuttlebutt.NodeVersion{Generation: 1}
+	require.Equal(t, []string{"b", "c"}, src.IDs(f), "gone was forgotten")
+	src.Observe(scuttlebutt.KeyChange{Node: scuttlebutt.Node{ID: "gone"}, Key: "counter/hits", Value: "2"})
+	require.Equal(t, []string{"b", "c", "gone"}, src.IDs(f), "heard of again")
 }
