@@ -102,12 +102,34 @@ func do(t require.TestingT, n *node, method, path string, params url.Values) (in
 // total.
 func inc(t require.TestingT, n *node, key string, delta int64) int64 {
 	helper(t)
-	status, _, body := do(t, n, http.MethodPost, "/inc", url.Values{"key": {key}, "delta": {fmt.Sprint(delta)}})
-	require.Equal(t, http.StatusOK, status, "%s", body)
+	total, err := tryInc(n, key, delta)
+	require.NoError(t, err)
+	return total
+}
+
+// tryInc is inc for goroutines other than the test's: it returns what went
+// wrong instead of failing the test.
+func tryInc(n *node, key string, delta int64) (int64, error) {
+	resp, err := client.PostForm(n.url+"/inc?"+url.Values{"key": {key}, "delta": {fmt.Sprint(delta)}}.Encode(), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("inc %s %+d at %s: %s: %s", key, delta, n.id, resp.Status, body)
+	}
 	var r incResult
-	require.NoError(t, json.Unmarshal(body, &r))
-	require.Equal(t, incResult{Key: key, Node: n.id, Delta: delta, NodeTotal: r.NodeTotal}, r)
-	return r.NodeTotal
+	if err := json.Unmarshal(body, &r); err != nil {
+		return 0, err
+	}
+	if want := (incResult{Key: key, Node: n.id, Delta: delta, NodeTotal: r.NodeTotal}); r != want {
+		return 0, fmt.Errorf("inc %s %+d at %s answered %+v", key, delta, n.id, r)
+	}
+	return r.NodeTotal, nil
 }
 
 // queryOnce reads key at n through GET /query?once=1.
