@@ -83,15 +83,24 @@ type Reading struct {
 // confirmed. The snapshot is complete when every member summed is
 // confirmed, and no member moved between live and dead during the read.
 //
-// Complete means "as far as this node can tell": a write that no digest
-// this node received has mentioned yet is not seen, so after a write a
-// node may report complete with the previous value for up to about one
-// gossip round, until the writer's or a peer's next digest arrives. Once
-// writes stop and every node has heard a digest from a node holding the
-// latest versions, every complete reading is the exact sum. A partitioned
-// node stops being complete window after it last heard of the members on
-// the other side; the side that keeps hearing of a member it holds as dead
-// cannot tell a crash from a partition and counts its last known total.
+// Complete means "as far as this node can tell":
+//
+//   - A write that no digest this node received has mentioned yet is not
+//     seen: after a write a node may report complete with the previous
+//     value for up to about one gossip round, until the writer's or a
+//     peer's next digest arrives. Once writes stop and every node has heard
+//     a digest from a node holding the latest versions, every complete
+//     reading is the exact sum of what the members hold.
+//   - A node cut off from every peer stops being complete window after the
+//     last digest it received. Nodes that still hear from each other keep
+//     confirming to one another their copies of a member they lost, so, as
+//     after a crash (which they cannot tell from a partition), they count
+//     its last known total and report complete.
+//   - A node that joins after a member died does not receive the dead
+//     member's state (the library relays only live nodes to a joiner whose
+//     digest lists every node it holds, as in small clusters), so it
+//     neither counts that member's total nor knows it is missing, while
+//     older members count it until they collect it.
 func Read(h Holder, others []string, window time.Duration, now time.Time) Snapshot {
 	ids, listed, stable := members(h, others)
 	s := Snapshot{sums: map[string]*sum{}}
