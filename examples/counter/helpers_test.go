@@ -58,8 +58,10 @@ func (s *syncBuffer) String() string {
 // testPrinter discards what nodes print.
 func testPrinter() *printer { return newPrinter(io.Discard) }
 
-// startTestCluster starts n nodes, node-1 to node-n, and stops them all at
-// the end of the test.
+// startTestCluster starts n nodes, node-1 to node-n, waits until each
+// holds every other as live, and stops them all at the end of the test.
+// (A peer still pending somewhere when it crashes is never convicted
+// there, only dropped after DeadNodeGracePeriod.)
 func startTestCluster(t *testing.T, opts options, n int) []*node {
 	t.Helper()
 	opts.nodes = n
@@ -67,6 +69,9 @@ func startTestCluster(t *testing.T, opts options, n int) []*node {
 	require.NoError(t, err)
 	for _, nd := range nodes {
 		t.Cleanup(func() { _ = nd.kill() })
+	}
+	for _, nd := range nodes {
+		require.Eventually(t, func() bool { return len(nd.sb.LiveNodes()) == n-1 }, deadline, tick, "%s never saw every peer live", nd.id)
 	}
 	return nodes
 }

@@ -128,10 +128,8 @@ func (a *api) query(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	unwatch := a.tracker.watch(name)
-	defer unwatch()
-	s := a.tracker.now(name)
 	if once {
+		s := a.tracker.now(name)
 		if s.Err != nil {
 			writeError(w, http.StatusInternalServerError, s.Err)
 			return
@@ -139,6 +137,9 @@ func (a *api) query(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, a.result(name, s))
 		return
 	}
+	unwatch := a.tracker.watch(name) // before the first read: no round is missed
+	defer unwatch()
+	s := a.tracker.now(name)
 	// A stream counts unchanged rounds from its own first line, so it
 	// watches for at least -settle rounds: writes made anywhere before it
 	// started have that long to arrive.

@@ -194,7 +194,7 @@ func TestRequestErrors(t *testing.T) {
 
 func TestKilledNodeCountsUntilCollected(t *testing.T) {
 	opts := testOptions()
-	opts.deadGrace = 2 * time.Second
+	opts.deadGrace = 3 * time.Second
 	nodes := startTestCluster(t, opts, 3)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	inc(t, a, "hits", 1)
@@ -204,9 +204,11 @@ func TestKilledNodeCountsUntilCollected(t *testing.T) {
 	// Every survivor holds c's latest total before c crashes.
 	require.NoError(t, c.kill())
 
+	// Both survivors at once: each drops c DeadNodeGracePeriod after it
+	// convicted it.
 	survivors := []*node{a, b}
-	for _, n := range survivors {
-		require.EventuallyWithT(t, func(col *assert.CollectT) {
+	require.EventuallyWithT(t, func(col *assert.CollectT) {
+		for _, n := range survivors {
 			assert.True(col, isDead(n, c.id), "%s holds %s as dead", n.id, c.id)
 			r := queryOnce(col, n, "hits")
 			assert.Equal(col, int64(43), r.Value, "a dead node's total counts: %+v", r)
@@ -214,8 +216,8 @@ func TestKilledNodeCountsUntilCollected(t *testing.T) {
 			assert.Equal(col, 3, r.Nodes, "%+v", r)
 			// c was still held as dead after the query was answered.
 			assert.True(col, isDead(n, c.id))
-		}, deadline, tick)
-	}
+		}
+	}, deadline, tick)
 	for _, n := range survivors {
 		require.EventuallyWithT(t, func(col *assert.CollectT) {
 			_, held := n.sb.NodeVersion(c.id)
