@@ -4,13 +4,13 @@
 //
 // Each node keeps its own running total of each counter in its own
 // namespace (key "counter/<K>", a decimal int64), and a query sums the
-// totals the node holds: those of its live peers, and of its dead peers
-// until they are collected (after -dead-grace). The per-node totals form a
-// PN-counter CRDT, so every node that holds the same versions reads the
-// same value. A reading is complete when every member summed has Held ==
-// Seen in scuttlebutt's NodeVersion terms and was confirmed by a received
-// digest within the last -fresh gossip intervals (see
-// pncounter.Read for the exact definition and what it cannot see).
+// totals the node holds: its own, its live peers', and its dead peers'
+// until they are collected (after -dead-grace), when they vanish from the
+// sum. The per-node totals form a PN-counter CRDT, so every node that holds
+// the same versions reads the same value. A reading is complete when every
+// member summed has Held == Seen in scuttlebutt's NodeVersion terms and was
+// confirmed by a received digest within the last -fresh gossip intervals
+// (see pncounter.Read for the exact definition and what it cannot see).
 //
 // By default it runs a local cluster of -nodes nodes (3) in one process,
 // node-1 to node-N, gossiping on 127.0.0.1:7101+i and serving HTTP on
