@@ -67,7 +67,7 @@ func startNode(opts options, nc nodeConfig, p *printer) (*node, error) {
 	// Nodes the library holds as pending are listed neither live nor dead:
 	// the totals received from them name them.
 	sources := &pncounter.Sources{}
-	sb.Subscribe(pncounter.KeyPrefix, sources.Observe)
+	sb.Subscribe(pncounter.KeyPrefix, func(c scuttlebutt.KeyChange) { sources.Observe(c.Node.ID, c.Key) })
 	ln, err := net.Listen("tcp", nc.http)
 	if err != nil {
 		_ = sb.Shutdown()
@@ -77,7 +77,7 @@ func startNode(opts options, nc nodeConfig, p *printer) (*node, error) {
 		id:      nc.id,
 		sb:      sb,
 		counter: newCounter(sb, state, totals),
-		tracker: startTracker(sb, sources, opts.interval, time.Duration(opts.fresh)*opts.interval),
+		tracker: startTracker(holder{sb}, sources, opts.interval, time.Duration(opts.fresh)*opts.interval),
 		url:     "http://" + ln.Addr().String(),
 	}
 	n.stopServing = sync.OnceValue(n.stopHTTP)
@@ -101,8 +101,13 @@ type eventPrinter struct {
 	p  *printer
 }
 
+// NotifyLive prints that a peer became live.
 func (e *eventPrinter) NotifyLive(n scuttlebutt.Node) { e.p.printf("[%s] %s is live", e.id, n.ID) }
+
+// NotifyDead prints that a peer died or left.
 func (e *eventPrinter) NotifyDead(n scuttlebutt.Node) { e.p.printf("[%s] %s is dead", e.id, n.ID) }
+
+// NotifyUpdate prints nothing: every increment anywhere is an update.
 func (e *eventPrinter) NotifyUpdate(scuttlebutt.Node) {}
 
 // join joins the cluster through seeds. If no seed answers in time, the

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/scuttlego/scuttlebutt"
 	"github.com/scuttlego/scuttlebutt/examples/counter/pncounter"
 	"github.com/stretchr/testify/require"
 )
@@ -77,4 +80,14 @@ func TestStateFileFollowsEveryChange(t *testing.T) {
 	defer n.kill()
 	state, _ := n.sb.NodeState("node-1")
 	require.Equal(t, map[string]string{"counter/b": "-5"}, state, "published again at start")
+}
+
+func TestCounterKeysFitTheLibrary(t *testing.T) {
+	require.Equal(t, scuttlebutt.MaxKeyLength, pncounter.MaxKeyLength)
+	require.NoError(t, pncounter.CheckName(strings.Repeat("k", pncounter.MaxNameLength)))
+	n, err := startNode(testOptions(), nodeConfig{id: "node-1", listen: "127.0.0.1:0", http: "127.0.0.1:0"}, testPrinter())
+	require.NoError(t, err)
+	defer n.kill()
+	_, err = n.counter.inc(strings.Repeat("k", pncounter.MaxNameLength), math.MinInt64)
+	require.NoError(t, err, "the longest name with the longest total is a valid entry")
 }

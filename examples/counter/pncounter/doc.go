@@ -8,9 +8,10 @@
 // node that holds the same versions reads the same value, whatever order
 // the increments were made and gossiped in.
 //
-// Read takes that sum on one node, through the Holder interface (which
-// *scuttlebutt.Scuttlebutt implements, and which a simulator can implement
-// over its replicas), and says whether the node's copy is complete: every
-// member it sums has been confirmed recently as held at its latest version
-// (see Read). Streak counts how many rounds a reading stayed the same.
+// Read takes that sum on one node, through the Holder interface (the read
+// side of a node, which an adapter over *scuttlebutt.Scuttlebutt or over a
+// simulated engine provides; the package imports nothing of the library),
+// and says whether the node's copy is complete: every member it sums has
+// been confirmed recently as held at its latest version (see Read). Streak
+// counts how many rounds a reading stayed the same.
 package pncounter

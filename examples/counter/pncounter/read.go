@@ -5,24 +5,41 @@ import (
 	"maps"
 	"slices"
 	"time"
-
-	"github.com/scuttlego/scuttlebutt"
 )
 
 // Holder is what one node holds of its cluster: the members it knows and,
-// for each, its copy of the member's keys and how current that copy is.
-// *scuttlebutt.Scuttlebutt implements it.
+// for each, its copy of the member's keys and how current that copy is. It
+// is the read side of a scuttlebutt node (LocalNode, LiveNodes, DeadNodes,
+// NodeState and NodeVersion), in terms that need no import of the library,
+// so that the library's driver and its simulator can both provide it.
 type Holder interface {
-	// LocalNode returns the node itself.
-	LocalNode() scuttlebutt.Node
-	// LiveNodes returns the peers believed live.
-	LiveNodes() []scuttlebutt.Node
-	// DeadNodes returns the peers believed dead and not yet collected.
-	DeadNodes() []scuttlebutt.Node
+	// LocalID returns the node's own ID.
+	LocalID() string
+	// LiveIDs returns the IDs of the peers believed live.
+	LiveIDs() []string
+	// DeadIDs returns the IDs of the peers believed dead and not yet
+	// collected.
+	DeadIDs() []string
 	// NodeState returns the node's copy of a member's keys.
 	NodeState(nodeID string) (map[string]string, bool)
-	// NodeVersion returns how current that copy is.
-	NodeVersion(nodeID string) (scuttlebutt.NodeVersion, bool)
+	// Version returns how current that copy is.
+	Version(nodeID string) (Version, bool)
+}
+
+// Version says how current a node's copy of a member's state is: the
+// fields of scuttlebutt.NodeVersion, whose doc explains them.
+type Version struct {
+	// Generation is the incarnation held.
+	Generation uint64
+	// Held is the highest version held.
+	Held uint64
+	// Seen is the highest version of this incarnation shown by any
+	// received digest or delta; at least Held.
+	Seen uint64
+	// SeenAt is when a received digest last listed this incarnation at
+	// Held or above; zero if none did. For the local node, the time of the
+	// call.
+	SeenAt time.Time
 }
 
 // Snapshot is one read of every counter on one node.
@@ -75,7 +92,7 @@ type Reading struct {
 // yet confirmed live, neither as live nor as dead, and Sources names those
 // that hold totals. Nodes h holds no total of count as 0 either way.
 //
-// A member m is confirmed when h's copy of m satisfies, in NodeVersion
+// A member m is confirmed when h's copy of m satisfies, in Version
 // terms, Held == Seen (no peer has shown a newer version of m) and now -
 // SeenAt <= window (a digest received at most window ago listed m's current
 // incarnation at Held or above: whoever sent it held nothing newer), and
@@ -105,9 +122,9 @@ func Read(h Holder, others []string, window time.Duration, now time.Time) Snapsh
 	ids, listed, stable := members(h, others)
 	s := Snapshot{sums: map[string]*sum{}}
 	for i, id := range ids {
-		before, okBefore := h.NodeVersion(id)
+		before, okBefore := h.Version(id)
 		state, ok := h.NodeState(id)
-		after, okAfter := h.NodeVersion(id)
+		after, okAfter := h.Version(id)
 		if !ok {
 			if i < listed {
 				// Collected since it was listed: it is no longer
@@ -147,9 +164,9 @@ func Read(h Holder, others []string, window time.Duration, now time.Time) Snapsh
 	return s
 }
 
-// confirmed reports whether a member's copy, read between two NodeVersion
+// confirmed reports whether a member's copy, read between two Version
 // calls returning before and after, is confirmed as of now.
-func confirmed(before, after scuttlebutt.NodeVersion, window time.Duration, now time.Time) bool {
+func confirmed(before, after Version, window time.Duration, now time.Time) bool {
 	return before.Generation == after.Generation && before.Held == after.Held &&
 		after.Held == after.Seen && !after.SeenAt.IsZero() && now.Sub(after.SeenAt) <= window
 }
@@ -160,7 +177,7 @@ func confirmed(before, after scuttlebutt.NodeVersion, window time.Duration, now 
 // and after the dead peers were listed (a node that changed status between
 // the calls could otherwise be missed).
 func members(h Holder, others []string) (ids []string, listed int, stable bool) {
-	live, dead, again := h.LiveNodes(), h.DeadNodes(), h.LiveNodes()
+	live, dead, again := h.LiveIDs(), h.DeadIDs(), h.LiveIDs()
 	seen := map[string]bool{}
 	add := func(id string) {
 		if !seen[id] {
@@ -168,17 +185,17 @@ func members(h Holder, others []string) (ids []string, listed int, stable bool) 
 			ids = append(ids, id)
 		}
 	}
-	add(h.LocalNode().ID)
-	for _, nodes := range [][]scuttlebutt.Node{live, again, dead} {
-		for _, n := range nodes {
-			add(n.ID)
+	add(h.LocalID())
+	for _, list := range [][]string{live, again, dead} {
+		for _, id := range list {
+			add(id)
 		}
 	}
 	listed = len(ids)
 	for _, id := range others {
 		add(id)
 	}
-	return ids, listed, slices.EqualFunc(live, again, func(a, b scuttlebutt.Node) bool { return a.ID == b.ID })
+	return ids, listed, slices.Equal(live, again)
 }
 
 // Names returns the names of the counters that some member holds a total

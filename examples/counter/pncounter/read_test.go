@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,33 +14,27 @@ type fakeHolder struct {
 	live     []string
 	dead     []string
 	states   map[string]map[string]string
-	versions map[string]scuttlebutt.NodeVersion
+	versions map[string]Version
 	// onState, if set, runs when a member's state is read (to change the
 	// holder in the middle of a read).
 	onState func(id string)
-	// liveCalls counts LiveNodes calls; liveAfter, if set, is what every
+	// liveCalls counts LiveIDs calls; liveAfter, if set, is what every
 	// call but the first returns.
 	liveCalls int
 	liveAfter []string
 }
 
-func nodes(ids []string) []scuttlebutt.Node {
-	ns := []scuttlebutt.Node{}
-	for _, id := range ids {
-		ns = append(ns, scuttlebutt.Node{ID: id})
-	}
-	return ns
-}
+func (f *fakeHolder) LocalID() string { return f.self }
 
-func (f *fakeHolder) LocalNode() scuttlebutt.Node { return scuttlebutt.Node{ID: f.self} }
-func (f *fakeHolder) LiveNodes() []scuttlebutt.Node {
+func (f *fakeHolder) LiveIDs() []string {
 	f.liveCalls++
 	if f.liveCalls > 1 && f.liveAfter != nil {
-		return nodes(f.liveAfter)
+		return f.liveAfter
 	}
-	return nodes(f.live)
+	return f.live
 }
-func (f *fakeHolder) DeadNodes() []scuttlebutt.Node { return nodes(f.dead) }
+
+func (f *fakeHolder) DeadIDs() []string { return f.dead }
 
 func (f *fakeHolder) NodeState(id string) (map[string]string, bool) {
 	if f.onState != nil {
@@ -51,7 +44,7 @@ func (f *fakeHolder) NodeState(id string) (map[string]string, bool) {
 	return s, ok
 }
 
-func (f *fakeHolder) NodeVersion(id string) (scuttlebutt.NodeVersion, bool) {
+func (f *fakeHolder) Version(id string) (Version, bool) {
 	v, ok := f.versions[id]
 	return v, ok
 }
@@ -63,7 +56,7 @@ const window = 300 * time.Millisecond
 // settled returns three members a (local), b (live) and c (dead), each
 // confirmed at t0.
 func settled() *fakeHolder {
-	v := scuttlebutt.NodeVersion{Generation: 1, Held: 4, Seen: 4, SeenAt: t0}
+	v := Version{Generation: 1, Held: 4, Seen: 4, SeenAt: t0}
 	return &fakeHolder{
 		self: "a", live: []string{"b"}, dead: []string{"c"},
 		states: map[string]map[string]string{
@@ -71,7 +64,7 @@ func settled() *fakeHolder {
 			"b": {"counter/hits": "-2", "counter/other": "7"},
 			"c": {"counter/hits": "10"},
 		},
-		versions: map[string]scuttlebutt.NodeVersion{"a": v, "b": v, "c": v},
+		versions: map[string]Version{"a": v, "b": v, "c": v},
 	}
 }
 
@@ -125,14 +118,14 @@ func TestReadIsIncompleteWhenAMemberIsUnconfirmed(t *testing.T) {
 		"changed while read": func(f *fakeHolder) {
 			f.onState = func(id string) {
 				if id == "b" {
-					f.versions["b"] = scuttlebutt.NodeVersion{Generation: 1, Held: 5, Seen: 5, SeenAt: t0}
+					f.versions["b"] = Version{Generation: 1, Held: 5, Seen: 5, SeenAt: t0}
 				}
 			}
 		},
 		"restarted while read": func(f *fakeHolder) {
 			f.onState = func(id string) {
 				if id == "b" {
-					f.versions["b"] = scuttlebutt.NodeVersion{Generation: 2, Held: 4, Seen: 4, SeenAt: t0}
+					f.versions["b"] = Version{Generation: 2, Held: 4, Seen: 4, SeenAt: t0}
 				}
 			}
 		},
@@ -190,7 +183,7 @@ func TestReadOfALoneNodeIsComplete(t *testing.T) {
 	f := &fakeHolder{
 		self:     "a",
 		states:   map[string]map[string]string{"a": {"counter/hits": "3"}},
-		versions: map[string]scuttlebutt.NodeVersion{"a": {Generation: 1, Held: 1, Seen: 1, SeenAt: t0}},
+		versions: map[string]Version{"a": {Generation: 1, Held: 1, Seen: 1, SeenAt: t0}},
 	}
 	s := Read(f, nil, window, t0)
 	require.True(t, s.Complete)
@@ -220,13 +213,13 @@ func TestReadSumsOtherNodesHeld(t *testing.T) {
 	f := settled()
 	// d is held but listed neither live nor dead (pending).
 	f.states["d"] = map[string]string{"counter/hits": "100"}
-	f.versions["d"] = scuttlebutt.NodeVersion{Generation: 1, Held: 2, Seen: 2, SeenAt: t0}
+	f.versions["d"] = Version{Generation: 1, Held: 2, Seen: 2, SeenAt: t0}
 	s := Read(f, []string{"d", "b", "gone"}, window, t0)
 	require.True(t, s.Complete, "an other node no longer held is skipped: %+v", s)
 	require.Equal(t, 4, s.Nodes, "b is summed once")
 	require.Equal(t, int64(113), s.Reading("hits").Value)
 
-	f.versions["d"] = scuttlebutt.NodeVersion{Generation: 1, Held: 2, Seen: 3, SeenAt: t0}
+	f.versions["d"] = Version{Generation: 1, Held: 2, Seen: 3, SeenAt: t0}
 	s = Read(f, []string{"d"}, window, t0)
 	require.False(t, s.Complete)
 	require.Equal(t, []string{"d"}, s.Unconfirmed)
@@ -236,17 +229,17 @@ func TestSourcesNameTheNodesHeld(t *testing.T) {
 	f := settled()
 	var src Sources
 	require.Empty(t, src.IDs(f))
-	for _, c := range []scuttlebutt.KeyChange{
-		{Node: scuttlebutt.Node{ID: "c"}, Key: "counter/hits", Value: "1"},
-		{Node: scuttlebutt.Node{ID: "b"}, Key: "counter/other", Deleted: true},
-		{Node: scuttlebutt.Node{ID: "x"}, Key: "role", Value: "web"}, // not a total
-		{Node: scuttlebutt.Node{ID: "gone"}, Key: "counter/hits", Value: "1"},
+	for _, c := range [][2]string{
+		{"c", "counter/hits"},
+		{"b", "counter/other"},
+		{"x", "role"}, // not a total
+		{"gone", "counter/hits"},
 	} {
-		src.Observe(c)
+		src.Observe(c[0], c[1])
 	}
 	require.Equal(t, []string{"b", "c"}, src.IDs(f), "gone is not held")
-	f.versions["gone"] = scuttlebutt.NodeVersion{Generation: 1}
+	f.versions["gone"] = Version{Generation: 1}
 	require.Equal(t, []string{"b", "c"}, src.IDs(f), "gone was forgotten")
-	src.Observe(scuttlebutt.KeyChange{Node: scuttlebutt.Node{ID: "gone"}, Key: "counter/hits", Value: "2"})
+	src.Observe("gone", "counter/hits")
 	require.Equal(t, []string{"b", "c", "gone"}, src.IDs(f), "heard of again")
 }

@@ -3,8 +3,6 @@ package pncounter
 import (
 	"slices"
 	"sync"
-
-	"github.com/scuttlego/scuttlebutt"
 )
 
 // Sources remembers the nodes whose counter totals a node has received, as
@@ -18,10 +16,10 @@ type Sources struct {
 	ids map[string]bool
 }
 
-// Observe records the node of a key change; pass it to Subscribe with
-// prefix KeyPrefix.
-func (s *Sources) Observe(c scuttlebutt.KeyChange) {
-	if _, ok := NameOf(c.Key); !ok {
+// Observe records that a node's key changed; call it from a Subscribe
+// callback with prefix KeyPrefix.
+func (s *Sources) Observe(nodeID, key string) {
+	if _, ok := NameOf(key); !ok {
 		return
 	}
 	s.mu.Lock()
@@ -29,7 +27,7 @@ func (s *Sources) Observe(c scuttlebutt.KeyChange) {
 	if s.ids == nil {
 		s.ids = map[string]bool{}
 	}
-	s.ids[c.Node.ID] = true
+	s.ids[nodeID] = true
 }
 
 // IDs returns, sorted, the nodes observed that h still holds, and forgets
@@ -39,7 +37,7 @@ func (s *Sources) IDs(h Holder) []string {
 	defer s.mu.Unlock()
 	var ids []string
 	for id := range s.ids {
-		if _, ok := h.NodeVersion(id); ok {
+		if _, ok := h.Version(id); ok {
 			ids = append(ids, id)
 		} else {
 			delete(s.ids, id)

@@ -6,17 +6,18 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
-
-	"github.com/scuttlego/scuttlebutt"
 )
 
 // KeyPrefix starts the key under which a node publishes its total of a
 // counter: "counter/<name>".
 const KeyPrefix = "counter/"
 
-// MaxNameLength is the longest counter name, in bytes: the key must fit
+// MaxKeyLength is the longest key a node can publish:
 // scuttlebutt.MaxKeyLength.
-const MaxNameLength = scuttlebutt.MaxKeyLength - len(KeyPrefix)
+const MaxKeyLength = 256
+
+// MaxNameLength is the longest counter name, in bytes.
+const MaxNameLength = MaxKeyLength - len(KeyPrefix)
 
 var (
 	// ErrInvalidName is returned for an empty counter name or one longer
