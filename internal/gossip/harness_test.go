@@ -264,14 +264,3 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
-
-// eventsOf returns the events node observer got about node id.
-func (h *harness) eventsOf(observer, id string) []EventType {
-	var ts []EventType
-	for _, e := range h.events[observer] {
-		if e.Node.ID == id {
-			ts = append(ts, e.Type)
-		}
-	}
-	return ts
-}
