@@ -106,6 +106,19 @@ func (l eventLog) count(typ gossip.EventType) int {
 	return k
 }
 
+// receive hands node i's engine the datagram data from addr at the current
+// virtual time and returns what the engine answered, keeping it from the
+// network: tests poke single datagrams at one engine of a running cluster.
+func receive(tb testing.TB, s *sim.Sim, i int, from string, data []byte) (out []gossip.Datagram, events []gossip.Event) {
+	tb.Helper()
+	require.NoError(tb, s.Do(i, func(e *gossip.Engine, now time.Time) {
+		e.Receive(now, from, data)
+		rd := e.Ready()
+		out, events = rd.Datagrams, rd.Events
+	}))
+	return out, events
+}
+
 // statusAll reports whether every node of ns holds node id with status.
 func statusAll(s *sim.Sim, ns []int, id, status string) bool {
 	for _, i := range ns {
