@@ -1,4 +1,4 @@
-package gossip
+package gossip_test
 
 import (
 	"bytes"
@@ -11,52 +11,58 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
+	"github.com/scuttlego/scuttlebutt/internal/sim"
 	"github.com/scuttlego/scuttlebutt/internal/wire"
 )
 
 // The compression comparison recorded in BENCHMARKS.md (## Compression):
 //
-//	go test -run='^$' -bench=BenchmarkCompression -benchmem .
-//	go test -run=TestCompressionRatios -v .
+//	go test -run='^$' -bench=BenchmarkCompression -benchmem ./internal/gossip
+//	go test -run=TestCompressionRatios -v ./internal/gossip
 //
 // Payloads are real message bodies built by converged cores holding
 // realistic state: node IDs like "host-1a2b3c4d", addresses like
 // "10.0.3.17:7946", keys like "service/http/port" and small values.
 
 // realisticCluster returns the cores of a converged cluster of n nodes with
-// realistic metadata. limit is MaxPacketSize; compression is off so that the
-// state spreads the same way for every candidate.
-func realisticCluster(tb testing.TB, n, limit int) []*hnode {
-	h := newHarness(tb, 77, func(id string) *Config {
-		c := testConfig(id)
-		c.MaxPacketSize = limit
-		c.Compression = false
-		return c
-	})
+// realistic IDs, addresses and metadata, run in the simulator. limit is
+// MaxPacketSize; compression is off so that the state spreads the same way
+// for every candidate.
+func realisticCluster(tb testing.TB, n, limit int) []*gossip.Engine {
 	rng := rand.New(rand.NewPCG(5, 6))
-	var ns []*hnode
+	ids, addrs, metas := make([]string, n), make([]string, n), make([]map[string]string, n)
 	for i := range n {
-		id := fmt.Sprintf("host-%08x", rng.Uint32())
-		nd := h.add(id, realisticMeta(rng, i))
-		if i > 0 {
-			nd.core.joinNow(h.now, []string{ns[0].addr})
-		}
-		ns = append(ns, nd)
+		ids[i] = fmt.Sprintf("host-%08x", rng.Uint32())
+		addrs[i] = fmt.Sprintf("10.0.%d.%d:7946", i/200, 10+i%200)
+		metas[i] = realisticMeta(rng, i)
 	}
-	h.flushAll()
-	h.runUntil(300, h.converged)
-	// Addresses, generations (start times) and heartbeats as a real
-	// deployment has them; the harness no longer routes.
-	for i, nd := range ns {
-		addr := fmt.Sprintf("10.0.%d.%d:7946", i/200, 10+i%200)
-		gen := uint64(h.now.UnixNano()) - rng.Uint64N(uint64(30*24*time.Hour))
+	s := sim.New(sim.Options{
+		Nodes: n, Seed: 77,
+		Config: configWith(func(c *gossip.Config) {
+			c.MaxPacketSize = limit
+			c.Compression = false
+		}),
+		Names: func(i int) (string, string) { return ids[i], addrs[i] },
+	})
+	require.NoError(tb, s.StartJoined(n, func(i int) map[string]string { return metas[i] }))
+	within(tb, s, 300, s.Converged)
+	// Generations (start times) and heartbeats as a long-running
+	// deployment has them, not those of a cluster started together.
+	var es []*gossip.Engine
+	for _, nd := range s.Nodes() {
+		es = append(es, nd.Engine())
+	}
+	for _, id := range ids {
+		gen := uint64(s.Now().UnixNano()) - rng.Uint64N(uint64(30*24*time.Hour))
 		hb := rng.Uint64N(3_000_000)
-		for _, other := range ns {
-			o := other.core.nodes[nd.id]
-			o.addr, o.generation, o.heartbeat = addr, gen, hb
+		for _, e := range es {
+			e.Relabel(id, gen, hb)
 		}
 	}
-	return ns
+	return es
 }
 
 func realisticMeta(rng *rand.Rand, i int) map[string]string {
@@ -76,30 +82,29 @@ func realisticMeta(rng *rand.Rand, i int) map[string]string {
 // gossipBodies returns message bodies of about budget bytes each: digests
 // (Syn), deltas for a joiner (SynAck) and deltas of recent updates (Ack).
 func gossipBodies(tb testing.TB, budget int) map[string][][]byte {
-	ns := realisticCluster(tb, 60, 1400)
+	es := realisticCluster(tb, 60, 1400)
 	out := map[string][][]byte{}
-	for _, n := range ns[:8] {
-		c := n.core
-		syn := wire.Syn{From: c.self.id}
-		syn.Digest = c.buildDigest(budget-wire.SynOverhead(syn.From), "")
+	for _, c := range es[:8] {
+		self := c.Local().ID
+		syn := wire.Syn{From: self}
+		syn.Digest = c.BuildDigest(budget - wire.SynOverhead(syn.From))
 		out["digest"] = append(out["digest"], wire.AppendSyn(nil, &syn))
 
 		joiner := wire.Digest{Complete: true, Entries: []wire.DigestEntry{{ID: "host-deadbeef", Generation: 1}}}
-		sa := wire.SynAck{From: c.self.id}
-		sa.Delta = c.buildDelta(&joiner, budget-wire.SynAckOverhead(sa.From)-60)
-		sa.Digest = c.buildDigest(budget-wire.SynAckOverhead(sa.From)-sa.Delta.Size(), "")
+		sa := wire.SynAck{From: self}
+		sa.Delta = c.BuildDelta(&joiner, budget-wire.SynAckOverhead(sa.From)-60)
+		sa.Digest = c.BuildDigest(budget - wire.SynAckOverhead(sa.From) - sa.Delta.Size())
 		out["join delta"] = append(out["join delta"], wire.AppendSynAck(nil, &sa))
 
 		// A peer that holds every node but misses the last few updates.
-		stale := wire.Digest{Complete: true}
-		for _, id := range c.ids {
-			e := c.nodes[id].digestEntry()
+		stale := c.FullDigest()
+		for i := range stale.Entries {
+			e := &stale.Entries[i]
 			e.MaxVersion = max(e.MaxVersion, 3) - 3
 			e.Heartbeat--
-			stale.Entries = append(stale.Entries, e)
 		}
-		a := wire.Ack{From: c.self.id}
-		a.Delta = c.buildDelta(&stale, budget-wire.AckOverhead(a.From))
+		a := wire.Ack{From: self}
+		a.Delta = c.BuildDelta(&stale, budget-wire.AckOverhead(a.From))
 		out["update delta"] = append(out["update delta"], wire.AppendAck(nil, &a))
 	}
 	return out

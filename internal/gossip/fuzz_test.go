@@ -1,11 +1,16 @@
-package gossip
+package gossip_test
 
 import (
 	"bytes"
 	"runtime"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 	"github.com/scuttlego/scuttlebutt/internal/seal"
+	"github.com/scuttlego/scuttlebutt/internal/sim"
 	"github.com/scuttlego/scuttlebutt/internal/wire"
 )
 
@@ -20,25 +25,26 @@ const (
 	fuzzModes
 )
 
-// fuzzCluster returns datagrams of a small converged cluster, with and
-// without a key, to seed the corpus and to preload fuzzed cores.
+// fuzzLimit is the MaxPacketSize of fuzzed cores and of the cluster whose
+// datagrams seed the corpus.
+const fuzzLimit = 1400
+
+// fuzzCluster returns every datagram a small cluster sent on its way to
+// converging (cluster "default", with a key or not), to seed the corpus
+// and to preload fuzzed cores.
 func fuzzCluster(tb testing.TB, key []byte) (datagrams [][]byte) {
-	h := newHarness(tb, 1, func(id string) *Config {
-		c := testConfig(id)
-		c.Keyring = testKeyring(key)
-		c.MaxPacketSize = 1400
-		return c
+	s := newSim(1, 3, func(c *gossip.Config) {
+		c.Keyring = gossip.NewTestKeyring(key)
+		c.MaxPacketSize = fuzzLimit
 	})
-	h.tap = func(_, _ string, d []byte) { datagrams = append(datagrams, bytes.Clone(d)) }
-	ns := h.addMany(3)
-	for i, n := range ns {
-		for k, v := range bigMeta(10 + 20*i) {
-			n.core.set(k, v, h.now, 0)
-		}
+	s.OnSend(func(_ *sim.Node, d gossip.Datagram) { datagrams = append(datagrams, bytes.Clone(d.Data)) })
+	startCluster(tb, s, 3)
+	for i := range 3 {
+		require.NoError(tb, s.Do(i, func(e *gossip.Engine, now time.Time) { require.NoError(tb, e.SetAll(now, gossip.BigMeta(10+20*i))) }))
 	}
-	h.runUntil(30, h.converged)
-	ns[1].core.del("service/svc-001/port", h.now)
-	h.round()
+	within(tb, s, 30, s.Converged)
+	s.Delete(1, "service/svc-001/port")
+	run(tb, s, 1)
 	if len(datagrams) == 0 {
 		tb.Fatal("no datagrams captured")
 	}
@@ -47,7 +53,7 @@ func fuzzCluster(tb testing.TB, key []byte) (datagrams [][]byte) {
 
 // longFuzzID is an incompressible ID of the longest length allowed.
 var longFuzzID = func() string {
-	b := make([]byte, MaxIDLength)
+	b := make([]byte, gossip.MaxIDLength)
 	for i := range b {
 		b[i] = byte('!' + (i*37+i*i*11)%94)
 	}
@@ -55,25 +61,29 @@ var longFuzzID = func() string {
 }()
 
 // fuzzCore returns a fresh core (cluster "default") with a key or not, which
-// already knows node n001 from a valid Ack, so that deltas and digests about
-// known nodes reach deeper code. variant picks its ID ("fuzz" or a long
-// one) and its compression ratio estimates (none yet, or a learnt ratio
-// from 1/2 to 1/8), so that inflated budgets are fuzzed too.
-func fuzzCore(tb testing.TB, key []byte, preload []byte, variant byte) *Engine {
+// already knows the cluster's nodes from a valid Ack (received from
+// n0001's address), so that deltas and digests about known nodes reach
+// deeper code. variant
+// picks its ID ("fuzz" or a long one) and its compression ratio estimates
+// (none yet, or a learnt ratio from 1/2 to 1/8), so that inflated budgets
+// are fuzzed too.
+func fuzzCore(tb testing.TB, key []byte, preload []byte, variant byte) *gossip.Engine {
 	id := "fuzz"
 	if variant&4 != 0 {
 		id = longFuzzID
 	}
-	cfg := testConfig(id)
-	cfg.Keyring = testKeyring(key)
-	cfg.MaxPacketSize = 1400
-	c := newTestEngine(tb, cfg, "fuzz:7946", 1, 1, testNow)
+	cfg := configWith(func(c *gossip.Config) {
+		c.Keyring = gossip.NewTestKeyring(key)
+		c.MaxPacketSize = fuzzLimit
+	})(id)
+	c, err := gossip.New(cfg, gossip.Params{Addr: "fuzz:7946", Generation: 1, Seed: 1, Nonces: seal.SeededNonces(1), Now: gossip.T0})
+	require.NoError(tb, err)
 	if preload != nil {
-		c.Receive(testNow, "n001:7946", preload)
+		c.Receive(gossip.T0, "n0001:7946", preload)
 		_ = c.Ready()
 	}
 	if r := variant & 3; r != 0 {
-		c.sealer.SeedRatios(1, 1<<r)
+		c.SeedRatios(1, 1<<r)
 	}
 	return c
 }
@@ -87,7 +97,7 @@ func allocBound(n int) uint64 { return 128<<10 + 32*uint64(n) }
 
 func FuzzReceive(f *testing.F) {
 	plainDs := fuzzCluster(f, nil)
-	encDs := fuzzCluster(f, testKey1)
+	encDs := fuzzCluster(f, gossip.Key1)
 	// A preload: the first Ack carrying state, per kind.
 	preload := func(ds [][]byte) []byte {
 		for _, d := range ds {
@@ -129,11 +139,11 @@ func FuzzReceive(f *testing.F) {
 	// process, so that they do not count against the first input.
 	seal.WarmUp()
 
-	sealer := testSealer(f, testKey1)
+	sealer := gossip.NewTestSealer(f, gossip.Key1)
 	f.Fuzz(func(t *testing.T, mode byte, in []byte) {
 		key, pre := []byte(nil), plainPre
 		if mode%fuzzModes != fuzzPlain {
-			key, pre = testKey1, encPre
+			key, pre = gossip.Key1, encPre
 		}
 		c := fuzzCore(t, key, pre, mode/fuzzModes)
 		data := in
@@ -152,20 +162,20 @@ func FuzzReceive(f *testing.F) {
 		}
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		c.Receive(testNow, "n002:7946", data)
+		c.Receive(gossip.T0, "n0002:7946", data)
 		runtime.ReadMemStats(&after)
 		if got := after.TotalAlloc - before.TotalAlloc; got > allocBound(len(data)) {
 			t.Fatalf("a %d-byte datagram allocated %d bytes (bound %d)", len(data), got, allocBound(len(data)))
 		}
-		s := c.Stats(testNow)
+		s := c.Stats(gossip.T0)
 		if s.PacketsReceived != 2 || s.DroppedOutgoing != 0 {
 			t.Fatalf("stats: %+v", s)
 		}
 		// Whatever came in, the core still gossips within the limit.
-		c.Tick(testNow.Add(c.cfg.GossipInterval))
+		c.Tick(gossip.T0.Add(interval))
 		out := c.Ready().Datagrams
 		for _, m := range out {
-			if len(m.Data) > c.cfg.MaxPacketSize {
+			if len(m.Data) > fuzzLimit {
 				t.Fatalf("a %d-byte datagram", len(m.Data))
 			}
 		}

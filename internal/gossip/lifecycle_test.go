@@ -1,53 +1,49 @@
-package gossip
+package gossip_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 )
 
-// partition cuts every link between the groups, both ways.
-func (h *harness) partition(a, b []*hnode) {
-	for _, x := range a {
-		for _, y := range b {
-			h.cut[[2]string{x.addr, y.addr}] = true
-			h.cut[[2]string{y.addr, x.addr}] = true
-		}
-	}
-}
-
-func (h *harness) heal() { clear(h.cut) }
-
 func TestDeletePropagates(t *testing.T) {
-	h := newHarness(t, 21, testConfig)
-	ns := h.addMany(4)
-	ns[1].core.set("gone", "soon", h.now, 0)
-	h.runUntil(20, h.converged)
-	ns[1].core.del("gone", h.now)
-	h.runUntil(20, h.converged)
-	for _, n := range ns {
-		_, ok := n.core.nodes["n001"].get("gone")
-		require.False(t, ok, "%s still has a deleted key", n.id)
+	s := newSim(21, 4, nil)
+	startCluster(t, s, 4)
+	require.NoError(t, s.Set(1, "gone", "soon"))
+	within(t, s, 20, s.Converged)
+	s.Delete(1, "gone")
+	within(t, s, 20, s.Converged)
+	for _, n := range s.Nodes() {
+		_, ok := n.Engine().Get(s.Node(1).ID(), "gone")
+		require.False(t, ok, "%s still has a deleted key", n.ID())
 	}
 }
 
 func TestTTLExpiresByOwnerClock(t *testing.T) {
-	h := newHarness(t, 22, testConfig)
-	ns := h.addMany(3)
-	ns[0].core.set("lease", "held", h.now, 5*time.Second)
-	h.runUntil(20, h.converged)
-	_, ok := ns[2].core.nodes["n000"].get("lease")
+	s := newSim(22, 3, nil)
+	startCluster(t, s, 3)
+	owner := s.Node(0).ID()
+	written := s.Elapsed()
+	require.NoError(t, s.Do(0, func(e *gossip.Engine, now time.Time) {
+		require.NoError(t, e.SetWithTTL(now, "lease", "held", 5*time.Second))
+	}))
+	within(t, s, 20, s.Converged)
+	_, ok := s.Node(2).Engine().Get(owner, "lease")
 	require.True(t, ok)
-	start := h.now
-	h.runUntil(20, func() bool {
-		_, ok := ns[2].core.nodes["n000"].get("lease")
+	start := s.Elapsed()
+	within(t, s, 20, func() bool {
+		_, ok := s.Node(2).Engine().Get(owner, "lease")
 		return !ok
 	})
-	require.GreaterOrEqual(t, h.now.Sub(start), 4*time.Second, "expired before its TTL")
-	require.Zero(t, ns[0].core.self.ttls)
+	t.Logf("converged %v after the write; the lease expired at a peer %v after the write", start-written, s.Elapsed()-written)
+	require.GreaterOrEqual(t, s.Elapsed()-start, 4*time.Second, "expired before its TTL")
+	require.Zero(t, s.Node(0).Engine().LocalTTLs())
 }
 
 // The chitchat failure modes: a replica partitioned for longer than the
@@ -55,207 +51,179 @@ func TestTTLExpiresByOwnerClock(t *testing.T) {
 // the current values, even when the reset it needs spans many datagrams and
 // arrives through different peers.
 func TestNoResurrectionAfterTombstoneGC(t *testing.T) {
-	h := newHarness(t, 23, func(id string) *Config {
-		c := testConfig(id)
-		c.MaxPacketSize = MinPacketSize
+	s := newSim(23, 5, func(c *gossip.Config) {
+		c.MaxPacketSize = gossip.MinPacketSize
 		c.TombstoneGracePeriod = 20 * time.Second
-		return c
 	})
-	ns := h.addMany(5)
-	owner, isolated := ns[0], ns[4]
-	for i := range 120 {
-		owner.core.set(fmt.Sprintf("key-%03d", i), fmt.Sprintf("value-%03d-xxxxxxxx", i), h.now, 0)
-	}
-	h.runUntil(100, h.converged)
-	h.partition([]*hnode{isolated}, ns[:4])
+	startCluster(t, s, 5)
+	const isolated = 4
+	owner := s.Node(0).ID()
+	others := []int{0, 1, 2, 3}
+	require.NoError(t, s.Do(0, func(e *gossip.Engine, now time.Time) {
+		for i := range 120 {
+			require.NoError(t, e.Set(now, fmt.Sprintf("key-%03d", i), fmt.Sprintf("value-%03d-xxxxxxxx", i)))
+		}
+	}))
+	within(t, s, 100, s.Converged)
+	s.Partition([]int{isolated})
 	// While isolated: delete most keys, change some, add some; then wait
 	// past the grace period so the tombstones are collected everywhere.
-	for i := range 120 {
-		switch {
-		case i%3 != 0:
-			owner.core.del(fmt.Sprintf("key-%03d", i), h.now)
-		case i%2 == 0:
-			owner.core.set(fmt.Sprintf("key-%03d", i), "changed", h.now, 0)
+	require.NoError(t, s.Do(0, func(e *gossip.Engine, now time.Time) {
+		for i := range 120 {
+			switch {
+			case i%3 != 0:
+				require.NoError(t, e.Delete(now, fmt.Sprintf("key-%03d", i)))
+			case i%2 == 0:
+				require.NoError(t, e.Set(now, fmt.Sprintf("key-%03d", i), "changed"))
+			}
 		}
-	}
-	for i := range 40 {
-		owner.core.set(fmt.Sprintf("new-%03d", i), "fresh-value-xxxxxxxx", h.now, 0)
-	}
-	h.runUntil(200, func() bool {
-		for _, n := range ns[:4] {
-			o := n.core.nodes["n000"]
-			if o == nil || o.tombstones != 0 || o.gcVersion == 0 {
+		for i := range 40 {
+			require.NoError(t, e.Set(now, fmt.Sprintf("new-%03d", i), "fresh-value-xxxxxxxx"))
+		}
+	}))
+	within(t, s, 200, func() bool {
+		for _, i := range others {
+			e := s.Node(i).Engine()
+			_, gc, ok := e.Versions(owner)
+			if !ok || e.Tombstones(owner) != 0 || gc == 0 {
 				return false
 			}
 		}
 		return true
 	})
 	// The owner goes away too, so the reset must come from the others.
-	owner.down = true
-	h.heal()
-	want := owner.core.self.userKeys()
-	h.runUntil(300, func() bool {
-		o := isolated.core.nodes["n000"]
-		return o != nil && mapsEqual(o.userKeys(), want)
+	want, _ := s.Node(0).Engine().NodeState(owner)
+	s.Crash(0)
+	s.Heal()
+	keysAt := func(i int) map[string]string {
+		st, ok := s.Node(i).Engine().NodeState(owner)
+		require.True(t, ok)
+		return st
+	}
+	within(t, s, 300, func() bool {
+		st, ok := s.Node(isolated).Engine().NodeState(owner)
+		return ok && maps.Equal(st, want)
 	})
-	o := isolated.core.nodes["n000"]
 	for i := range 120 {
 		if i%3 != 0 {
-			_, ok := o.get(fmt.Sprintf("key-%03d", i))
+			_, ok := s.Node(isolated).Engine().Get(owner, fmt.Sprintf("key-%03d", i))
 			require.False(t, ok, "deleted key-%03d came back", i)
 		}
 	}
 	// It stays right: more rounds never resurrect anything.
-	for range 30 {
-		h.round()
-	}
-	require.Equal(t, want, isolated.core.nodes["n000"].userKeys())
-	require.Positive(t, isolated.core.resets, "the isolated replica was never reset")
-	for _, n := range ns[1:4] {
-		require.Equal(t, want, n.core.nodes["n000"].userKeys())
+	run(t, s, 30)
+	require.Equal(t, want, keysAt(isolated))
+	require.Positive(t, s.Node(isolated).Engine().Resets(), "the isolated replica was never reset")
+	for _, i := range others[1:] {
+		require.Equal(t, want, keysAt(i))
 	}
 }
 
 func TestLeaveIsReportedDeadAtOnceAndNotRevived(t *testing.T) {
-	h := newHarness(t, 24, testConfig)
-	ns := h.addMany(5)
-	h.runUntil(20, h.converged)
-	for range 10 {
-		h.round()
-	}
-	leaver := ns[3]
-	leaver.core.Leave(h.now)
-	h.flush(leaver)
-	for r := 0; !leaver.core.leave.acked; r++ {
-		require.Less(t, r, 3, "leave not acknowledged")
-		leaver.core.pushLeave()
-		h.flush(leaver)
-	}
-	leaver.down = true
-	start := h.now
-	h.runUntil(5, func() bool {
-		for _, n := range ns {
-			if n != leaver && n.core.nodes["n003"].status != statusLeft {
-				return false
-			}
-		}
-		return true
-	})
-	require.Less(t, h.now.Sub(start), 4*time.Second, "left node reported dead only after the phi timeout")
-	for range 20 {
-		h.round()
-	}
-	for _, n := range ns {
-		if n == leaver {
-			continue
-		}
-		evs := h.eventsOf(n.id, "n003")
-		require.Equal(t, NodeDead, last(evs))
-		require.Equal(t, 1, countOf(evs, NodeDead))
-		require.NotContains(t, n.core.peerIDs(statusLive), "n003")
+	s := newSim(24, 5, nil)
+	log := recordEvents(s)
+	startCluster(t, s, 5)
+	within(t, s, 20, s.Converged)
+	run(t, s, 10)
+	leaver := s.Node(3)
+	x := leaver.ID()
+	others := []int{0, 1, 2, 4}
+	// The node stops once a peer acknowledged the leave: within three
+	// re-pushes (a quarter interval apart) of the first push.
+	s.Leave(3, time.Minute)
+	ok, err := s.RunUntil(func() bool { return !leaver.Up() }, interval/100, 3*interval/4)
+	require.NoError(t, err)
+	require.True(t, ok, "leave not acknowledged")
+	took := within(t, s, 5, func() bool { return statusAll(s, others, x, "left") })
+	require.Less(t, took, 4*time.Second, "left node reported dead only after the phi timeout")
+	run(t, s, 20)
+	for _, i := range others {
+		id := s.Node(i).ID()
+		evs := log.of(id, x)
+		require.Equal(t, gossip.NodeDead, last(evs))
+		require.Equal(t, 1, countOf(evs, gossip.NodeDead))
+		require.NotContains(t, ids(s.Node(i).Engine().LiveNodes()), x)
 	}
 	// It starts again with the same ID: live again, a new generation.
-	re := h.add("n003", map[string]string{"again": "1"})
-	re.core.joinNow(h.now, []string{ns[0].addr})
-	h.flushAll()
-	h.runUntil(30, h.converged)
-	for _, n := range ns {
-		if n != leaver {
-			evs := h.eventsOf(n.id, "n003")
-			i := slices.Index(evs, NodeDead)
-			require.Contains(t, evs[i:], NodeLive, "%s: %v", n.id, evs)
-		}
+	require.NoError(t, s.Start(3, []string{s.Node(0).Addr()}, map[string]string{"again": "1"}))
+	within(t, s, 30, s.Converged)
+	for _, i := range others {
+		id := s.Node(i).ID()
+		evs := log.of(id, x)
+		k := slices.Index(evs, gossip.NodeDead)
+		require.Contains(t, evs[k:], gossip.NodeLive, "%s: %v", id, evs)
 	}
-}
-
-func countOf[T comparable](s []T, v T) int {
-	k := 0
-	for _, x := range s {
-		if x == v {
-			k++
-		}
-	}
-	return k
 }
 
 func TestPartitionHealsWithoutRestart(t *testing.T) {
-	h := newHarness(t, 25, testConfig)
-	ns := h.addMany(10)
-	h.runUntil(30, h.converged)
-	for range 10 {
-		h.round()
-	}
-	a, b := ns[:5], ns[5:]
-	h.partition(a, b)
-	h.runUntil(40, func() bool {
-		return len(ns[0].core.peerIDs(statusLive)) == 4 && len(ns[9].core.peerIDs(statusLive)) == 4
+	s := newSim(25, 10, nil)
+	startCluster(t, s, 10)
+	within(t, s, 30, s.Converged)
+	run(t, s, 10)
+	s.Partition([]int{5, 6, 7, 8, 9}) // from 0 to 4
+	within(t, s, 40, func() bool {
+		return s.Node(0).Engine().LiveCount() == 4 && s.Node(9).Engine().LiveCount() == 4
 	})
 	// Both sides keep writing while apart.
-	ns[1].core.set("side", "a", h.now, 0)
-	ns[8].core.set("side", "b", h.now, 0)
-	for range 20 {
-		h.round()
-	}
-	h.heal()
-	rounds := h.runUntil(60, h.converged)
-	t.Logf("10 nodes re-merged %d rounds after the partition healed", rounds)
+	require.NoError(t, s.Set(1, "side", "a"))
+	require.NoError(t, s.Set(8, "side", "b"))
+	run(t, s, 20)
+	s.Heal()
+	took := within(t, s, 60, s.Converged)
+	t.Logf("10 nodes re-merged %s after the partition healed", rounds(took))
 }
 
 func TestIsolatedNodeRejoinsOnItsOwn(t *testing.T) {
-	h := newHarness(t, 26, testConfig)
-	ns := h.addMany(4)
-	h.runUntil(20, h.converged)
-	lone := ns[3]
-	h.partition([]*hnode{lone}, ns[:3])
-	h.runUntil(30, func() bool { return len(lone.core.peerIDs(statusLive)) == 0 })
-	h.heal()
-	h.runUntil(40, h.converged)
+	s := newSim(26, 4, nil)
+	startCluster(t, s, 4)
+	within(t, s, 20, s.Converged)
+	s.Partition([]int{3})
+	within(t, s, 30, func() bool { return s.Node(3).Engine().LiveCount() == 0 })
+	s.Heal()
+	within(t, s, 40, s.Converged)
 }
 
 func TestMassRestartConverges(t *testing.T) {
-	h := newHarness(t, 27, testConfig)
-	ns := h.addMany(20)
-	h.runUntil(40, h.converged)
-	for range 10 {
-		h.round()
+	s := newSim(27, 20, nil)
+	startCluster(t, s, 20)
+	within(t, s, 40, s.Converged)
+	run(t, s, 10)
+	for i := 1; i < 20; i++ {
+		s.Crash(i)
 	}
-	for _, n := range ns[1:] {
-		n.down = true
+	run(t, s, 1)
+	for i := 1; i < 20; i++ {
+		require.NoError(t, s.Start(i, []string{s.Node(0).Addr()}, map[string]string{"gen": "2", "i": fmt.Sprint(i - 1)}))
 	}
-	h.round()
-	for i, n := range ns[1:] {
-		re := h.add(n.id, map[string]string{"gen": "2", "i": fmt.Sprint(i)})
-		re.core.joinNow(h.now, []string{ns[0].addr})
-	}
-	h.flushAll()
-	rounds := h.runUntil(80, h.converged)
-	t.Logf("19 of 20 nodes restarted at once: converged in %d rounds", rounds)
-	for range 20 {
-		h.round()
-	}
-	require.True(t, h.converged())
-	for _, n := range h.running() {
-		require.Empty(t, n.core.peerIDs(statusDead), "%s sees dead nodes", n.id)
+	took := within(t, s, 80, s.Converged)
+	t.Logf("19 of 20 nodes restarted at once: converged in %s", rounds(took))
+	run(t, s, 20)
+	require.True(t, s.Converged())
+	for _, n := range s.Running() {
+		require.Empty(t, n.Engine().DeadNodes(), "%s sees dead nodes", n.ID())
 	}
 }
 
 func TestKeyChangesInVersionOrder(t *testing.T) {
-	h := newHarness(t, 28, testConfig)
-	ns := h.addMany(2)
-	h.runUntil(20, h.converged)
-	ns[1].core.watchKeys = true
-	ns[0].core.set("a", "1", h.now, 0)
-	ns[0].core.set("b", "2", h.now, 0)
-	ns[0].core.del("a", h.now)
-	ns[0].core.set("c", "3", h.now, 5*time.Second)
-	h.runUntil(20, h.converged)
-	h.runUntil(10, func() bool {
-		_, ok := ns[1].core.nodes["n000"].get("c")
+	s := newSim(28, 2, nil)
+	log := recordEvents(s)
+	startCluster(t, s, 2)
+	within(t, s, 20, s.Converged)
+	require.NoError(t, s.Do(1, func(e *gossip.Engine, _ time.Time) { e.WatchKeys(true) }))
+	require.NoError(t, s.Do(0, func(e *gossip.Engine, now time.Time) {
+		require.NoError(t, e.Set(now, "a", "1"))
+		require.NoError(t, e.Set(now, "b", "2"))
+		require.NoError(t, e.Delete(now, "a"))
+		require.NoError(t, e.SetWithTTL(now, "c", "3", 5*time.Second))
+	}))
+	within(t, s, 20, s.Converged)
+	within(t, s, 10, func() bool {
+		_, ok := s.Node(1).Engine().Get(s.Node(0).ID(), "c")
 		return !ok
 	})
 	var got []string
-	for _, ch := range h.events[ns[1].id] {
-		if ch.Type == KeyChanged {
+	for _, ch := range log[s.Node(1).ID()] {
+		if ch.Type == gossip.KeyChanged {
 			got = append(got, fmt.Sprintf("%s=%s/%v", ch.Key, ch.Value, ch.Deleted))
 		}
 	}

@@ -14,11 +14,11 @@ import (
 
 // Do runs fn on node i's running engine at the current virtual time and
 // then does what the engine asks, as after any other input. It fails for a
-// node that is down.
+// node that is down or paused.
 func (s *Sim) Do(i int, fn func(e *gossip.Engine, now time.Time)) error {
 	n := s.nodes[i]
-	if !n.up {
-		return fmt.Errorf("sim: %s is down", n.id)
+	if !n.up || n.paused {
+		return fmt.Errorf("sim: %s is down or paused", n.id)
 	}
 	fn(n.core, s.Now())
 	s.drain(n)
@@ -86,4 +86,28 @@ func (s *Sim) take(match func(Held) bool) []Held {
 		return false
 	})
 	return taken
+}
+
+// StartJoined starts node slots 0 to n-1, adding slots as needed: node 0
+// alone, every other node joining node 0, each with metadata meta(i) (a
+// nil meta: none). This is how tests start a cluster; the configuration
+// comes from Options.Config, and the nodes converge as the run goes on.
+func (s *Sim) StartJoined(n int, meta func(i int) map[string]string) error {
+	for s.Len() < n {
+		s.AddNode()
+	}
+	for i := range n {
+		var seeds []string
+		if i > 0 {
+			seeds = []string{s.nodes[0].addr}
+		}
+		var md map[string]string
+		if meta != nil {
+			md = meta(i)
+		}
+		if err := s.Start(i, seeds, md); err != nil {
+			return err
+		}
+	}
+	return s.err
 }

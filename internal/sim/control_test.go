@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -55,13 +56,7 @@ func TestJoinRetriesRunInTheSimulator(t *testing.T) {
 // peer acknowledged it.
 func TestLeaveRepushRunsInTheSimulator(t *testing.T) {
 	s := New(Options{Nodes: 3, Seed: 4, AlignedRounds: true, Hold: true})
-	for i := range 3 {
-		var seeds []string
-		if i > 0 {
-			seeds = []string{s.Node(0).Addr()}
-		}
-		require.NoError(t, s.Start(i, seeds, nil))
-	}
+	require.NoError(t, s.StartJoined(3, nil))
 	// Deliver everything until the cluster is live.
 	ok, err := s.RunUntil(func() bool {
 		s.Deliver(nil)
@@ -100,4 +95,39 @@ func TestLeaveRepushRunsInTheSimulator(t *testing.T) {
 		ok = ok || n.ID == leaver.ID()
 	}
 	require.True(t, ok, "the peer that acknowledged reports the leaver dead")
+}
+
+// StartJoined adds the slots it needs and starts every node joining the
+// first, with its own metadata; Names sets IDs and addresses; OnEvent sees
+// key changes.
+func TestStartJoinedNamesAndKeyChanges(t *testing.T) {
+	s := New(Options{Seed: 8, Names: func(i int) (string, string) {
+		return fmt.Sprintf("host-%d", i), fmt.Sprintf("10.0.0.%d:7946", i+1)
+	}})
+	require.NoError(t, s.StartJoined(3, func(i int) map[string]string { return map[string]string{"i": fmt.Sprint(i)} }))
+	require.Equal(t, 3, s.Len())
+	require.Equal(t, "host-2", s.Node(2).ID())
+	n, ok := s.NodeByAddr("10.0.0.3:7946")
+	require.True(t, ok)
+	require.Same(t, s.Node(2), n)
+	var changes []string
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type == gossip.KeyChanged && o.Index() == 1 {
+			changes = append(changes, ev.Node.ID+"/"+ev.Key+"="+ev.Value)
+		}
+	})
+	require.NoError(t, s.Do(1, func(e *gossip.Engine, _ time.Time) { e.WatchKeys(true) }))
+	ok, err := s.RunUntil(s.Converged, time.Second, 20*time.Second)
+	require.NoError(t, err)
+	require.True(t, ok)
+	for i := range 3 {
+		v, ok := s.Node(0).Engine().Get(s.Node(i).ID(), "i")
+		require.True(t, ok)
+		require.Equal(t, fmt.Sprint(i), v)
+	}
+	require.NoError(t, s.Set(2, "i", "two"))
+	ok, err = s.RunUntil(s.Converged, time.Second, 20*time.Second)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Contains(t, changes, "host-2/i=two")
 }

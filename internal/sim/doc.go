@@ -24,11 +24,12 @@
 // or held back so that later ones overtake them. Faults: symmetric
 // partitions between groups (Partition, Heal), one-way link cuts (Cut,
 // Restore), per-node loss of incoming and outgoing datagrams (SetNodeLoss),
-// crashes (Crash), restarts with the same ID and a higher generation (Start
+// crashes (Crash), pauses (Pause, Resume: a frozen process that keeps its
+// state), restarts with the same ID and a higher generation (Start
 // again: the generation is the virtual time in ns) and graceful leaves
 // (Leave: the node stops once a peer acknowledged, or after a timeout).
-// Node i is "n%04d" at address "n%04d:7946"; it ticks every GossipInterval
-// at a random phase.
+// Node i is "n%04d" at address "n%04d:7946" unless Options.Names says
+// otherwise; it ticks every GossipInterval at a random phase.
 //
 // # Scenarios
 //

@@ -36,8 +36,12 @@ type Network struct {
 // Options configure a simulation.
 type Options struct {
 	// Nodes is the number of node slots. Node i has ID "n%04d" and address
-	// ID + ":7946". No node runs until started.
+	// ID + ":7946", unless Names says otherwise. No node runs until started.
 	Nodes int
+	// Names, if set, returns the ID and address of node slot i, for runs
+	// whose IDs and addresses must look like a deployment's (datagram
+	// sizes and compression depend on them). They must be unique.
+	Names func(i int) (id, addr string)
 	// Seed decides everything random: phases, latencies, losses and the
 	// seeds of the cores.
 	Seed uint64
@@ -83,6 +87,7 @@ type Node struct {
 	core      *gossip.Engine
 	up        bool
 	leaving   bool
+	paused    bool    // frozen by Pause: neither ticks nor receives
 	inc       uint32  // incarnation counter; wake-ups of older ones are ignored
 	wakes     []int64 // times of this incarnation's wake-ups in the queue
 	gen       uint64
@@ -112,7 +117,8 @@ func (n *Node) ID() string { return n.id }
 // Addr returns the node's gossip address.
 func (n *Node) Addr() string { return n.addr }
 
-// Up reports whether the node is running (a leaving node runs until it stops).
+// Up reports whether the node is running (a leaving node runs until it
+// stops, a paused one until it crashes).
 func (n *Node) Up() bool { return n.up }
 
 // Leaving reports whether the node is running and has announced its leave.
@@ -187,7 +193,11 @@ func New(opts Options) *Sim {
 func (s *Sim) AddNode() *Node {
 	i := len(s.nodes)
 	id := fmt.Sprintf("n%04d", i)
-	n := &Node{index: i, id: id, addr: id + ":7946"}
+	addr := id + ":7946"
+	if s.opts.Names != nil {
+		id, addr = s.opts.Names(i)
+	}
+	n := &Node{index: i, id: id, addr: addr}
 	s.nodes = append(s.nodes, n)
 	s.byAddr[n.addr] = int32(i)
 	return n
@@ -237,7 +247,9 @@ func (s *Sim) Dropped() uint64 { return s.dropped }
 // MaxDatagram returns the size of the largest datagram sent.
 func (s *Sim) MaxDatagram() int { return s.maxDatagram }
 
-// OnEvent registers fn to see every event an engine emits.
+// OnEvent registers fn to see every event an engine emits, KeyChanged
+// included (an engine emits those only while its WatchKeys is on; the
+// trace hash leaves them out).
 func (s *Sim) OnEvent(fn func(observer *Node, ev gossip.Event)) {
 	s.onEvent = append(s.onEvent, fn)
 }
@@ -277,7 +289,7 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 		n.restarts++
 	}
 	n.started = true
-	n.core, n.up, n.leaving, n.gen = core, true, false, gen
+	n.core, n.up, n.leaving, n.paused, n.gen = core, true, false, false, gen
 	n.inc++
 	n.wakes = n.wakes[:0]
 	n.startedAt = s.now
@@ -325,7 +337,7 @@ func (s *Sim) Crash(i int) {
 	if !n.up {
 		return
 	}
-	n.up, n.leaving, n.core = false, false, nil
+	n.up, n.leaving, n.paused, n.core = false, false, false, nil
 	n.inc++
 	n.wakes = n.wakes[:0]
 	n.upTotal += s.now - n.startedAt
@@ -336,7 +348,7 @@ func (s *Sim) Crash(i int) {
 // reports the leave done (a peer acknowledged it), or after timeout.
 func (s *Sim) Leave(i int, timeout time.Duration) {
 	n := s.nodes[i]
-	if !n.up {
+	if !n.up || n.paused {
 		return
 	}
 	n.leaving = true
@@ -353,8 +365,8 @@ func (s *Sim) Leave(i int, timeout time.Duration) {
 // Set writes a key on node i.
 func (s *Sim) Set(i int, key, value string) error {
 	n := s.nodes[i]
-	if !n.up {
-		return fmt.Errorf("sim: set on %s, which is down", n.id)
+	if !n.up || n.paused {
+		return fmt.Errorf("sim: set on %s, which is down or paused", n.id)
 	}
 	if err := n.core.Set(s.Now(), key, value); err != nil {
 		return err
@@ -366,7 +378,7 @@ func (s *Sim) Set(i int, key, value string) error {
 // Delete deletes a key on node i.
 func (s *Sim) Delete(i int, key string) {
 	n := s.nodes[i]
-	if !n.up {
+	if !n.up || n.paused {
 		return
 	}
 	_ = n.core.Delete(s.Now(), key)
@@ -436,6 +448,9 @@ func (s *Sim) handle(e *event) {
 		if i := slices.Index(n.wakes, e.at); i >= 0 {
 			n.wakes = slices.Delete(n.wakes, i, i+1)
 		}
+		if n.paused {
+			return // Resume ticks it
+		}
 		n.core.Tick(s.Now())
 		s.drain(n)
 	case evDeliver:
@@ -455,12 +470,11 @@ func (s *Sim) drain(n *Node) {
 	for n.up {
 		rd := n.core.Ready()
 		for _, ev := range rd.Events {
-			if ev.Type == gossip.KeyChanged {
-				continue
+			if ev.Type != gossip.KeyChanged { // key changes are not traced
+				s.mixInt(uint64(s.now))
+				s.mixInt(uint64(n.index)<<8 | uint64(ev.Type))
+				s.mixString(ev.Node.ID)
 			}
-			s.mixInt(uint64(s.now))
-			s.mixInt(uint64(n.index)<<8 | uint64(ev.Type))
-			s.mixString(ev.Node.ID)
 			switch ev.Type {
 			case gossip.NodeLive:
 				n.liveCount++
@@ -559,7 +573,7 @@ func (s *Sim) delay(a, b int) int64 {
 func (s *Sim) deliver(e *event) {
 	n := s.nodes[e.node]
 	from := s.nodes[e.from]
-	if !n.up || n.group != from.group || (n.inLoss > 0 && s.rng.Float64() < n.inLoss) {
+	if !n.up || n.paused || n.group != from.group || (n.inLoss > 0 && s.rng.Float64() < n.inLoss) {
 		s.dropped++
 		return
 	}
@@ -629,7 +643,7 @@ func (s *Sim) Restore(a, b int) { delete(s.cuts, [2]int32{int32(a), int32(b)}) }
 type DeathKind int
 
 const (
-	// DeathTrue: the subject is down, or leaving.
+	// DeathTrue: the subject is down, leaving or paused.
 	DeathTrue DeathKind = iota
 	// DeathFault: the subject runs, but a fault cut it off from the
 	// observer now or less than the fault grace ago (a partition between
@@ -646,7 +660,7 @@ const (
 func (s *Sim) ClassifyDeath(observer, subject *Node) DeathKind {
 	o, x := observer, subject
 	switch {
-	case !x.up || x.leaving:
+	case !x.up || x.leaving || x.paused:
 		return DeathTrue
 	case o.group != x.group,
 		o.inLoss >= 1, x.outLoss >= 1,

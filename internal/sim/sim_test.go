@@ -32,13 +32,7 @@ func cluster(t *testing.T, n int, opts Options) *Sim {
 	t.Helper()
 	opts.Nodes = n
 	s := New(opts)
-	for i := range n {
-		var seeds []string
-		if i > 0 {
-			seeds = []string{s.Node(0).Addr()}
-		}
-		require.NoError(t, s.Start(i, seeds, map[string]string{"k": fmt.Sprint(i)}))
-	}
+	require.NoError(t, s.StartJoined(n, func(i int) map[string]string { return map[string]string{"k": fmt.Sprint(i)} }))
 	ok, err := s.RunUntil(s.Converged, time.Second, time.Minute)
 	require.NoError(t, err)
 	require.True(t, ok, "%d nodes did not converge in a minute", n)
