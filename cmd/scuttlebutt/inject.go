@@ -45,6 +45,7 @@ func runInject(ctx context.Context, c *cli, args []string) int {
 	keyFile := fs.String("key-file", "", "file of the cluster's AES keys (as for agent): encrypt with the first, decrypt replies with any")
 	compress := fs.Bool("compress", false, "compress the body (DEFLATE), as nodes do with large bodies")
 	wait := fs.Duration("wait", 0, "wait this long for replies and print them (0: send and exit)")
+	count := fs.Int("count", 0, "with -wait, exit after this many replies (0: wait the whole time)")
 	bind := fs.String("bind", "0.0.0.0:0", "local UDP host:port to send from")
 	pos, code, ok := parseFlags(c, fs, args)
 	if !ok {
@@ -55,6 +56,9 @@ func runInject(ctx context.Context, c *cli, args []string) int {
 	}
 	if *wait < 0 {
 		return usageError(fs, "-wait must not be negative, got %v", *wait)
+	}
+	if *count < 0 {
+		return usageError(fs, "-count must not be negative, got %d", *count)
 	}
 	var data []byte
 	if len(pos) == 2 {
@@ -92,8 +96,10 @@ func runInject(ctx context.Context, c *cli, args []string) int {
 	if len(datagram) > maxDatagram {
 		return fail(c, "inject", fmt.Errorf("the datagram is %d bytes, more than UDP carries (%d)", len(datagram), maxDatagram))
 	}
-	replies, err := exchange(ctx, *bind, pos[0], datagram, *wait, func(from string, b []byte) error {
-		return printReply(c.stdout, from, b, keys)
+	replies := 0
+	_, err = exchange(ctx, *bind, pos[0], datagram, *wait, func(from string, b []byte) (bool, error) {
+		replies++
+		return *count == 0 || replies < *count, printReply(c.stdout, from, b, keys)
 	})
 	if err != nil {
 		return fail(c, "inject", err)
@@ -105,9 +111,9 @@ func runInject(ctx context.Context, c *cli, args []string) int {
 }
 
 // exchange sends datagram from a socket bound to bind to addr and hands
-// every datagram received on that socket within wait to fn. It returns how
-// many were received.
-func exchange(ctx context.Context, bind, addr string, datagram []byte, wait time.Duration, fn func(from string, b []byte) error) (int, error) {
+// every datagram received on that socket within wait to fn, until fn
+// returns false or an error. It returns how many were received.
+func exchange(ctx context.Context, bind, addr string, datagram []byte, wait time.Duration, fn func(from string, b []byte) (bool, error)) (int, error) {
 	raddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return 0, fmt.Errorf("address %q: %w", addr, err)
@@ -147,7 +153,7 @@ func exchange(ctx context.Context, bind, addr string, datagram []byte, wait time
 			return n, err
 		}
 		n++
-		if err := fn(net.UDPAddrFromAddrPort(netip.AddrPortFrom(from.Addr().Unmap(), from.Port())).String(), buf[:size]); err != nil {
+		if more, err := fn(net.UDPAddrFromAddrPort(netip.AddrPortFrom(from.Addr().Unmap(), from.Port())).String(), buf[:size]); err != nil || !more {
 			return n, err
 		}
 	}
