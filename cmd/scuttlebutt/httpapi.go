@@ -336,6 +336,7 @@ type statsJSON struct {
 	UptimeSeconds float64 `json:"uptime_seconds"`
 	IntervalMS    int64   `json:"interval_ms"`
 	WriteEnabled  bool    `json:"write_enabled"`
+	PhiThreshold  float64 `json:"phi_threshold"`
 	Live          int     `json:"live"`
 	Dead          int     `json:"dead"`
 
@@ -358,7 +359,7 @@ func (a *agent) handleStats(w http.ResponseWriter, _ *http.Request) {
 	out := statsJSON{
 		Node: self.ID, Cluster: a.opts.cluster, Address: self.GossipPublicAddress,
 		UptimeSeconds: time.Since(a.started).Seconds(), IntervalMS: a.opts.interval.Milliseconds(),
-		WriteEnabled: a.opts.httpWrite, Live: len(a.sb.LiveNodes()), Dead: len(a.sb.DeadNodes()),
+		WriteEnabled: a.opts.httpWrite, PhiThreshold: a.opts.fd.PhiThreshold, Live: len(a.sb.LiveNodes()), Dead: len(a.sb.DeadNodes()),
 		PacketsSent: s.PacketsSent, BytesSent: s.BytesSent, PacketsReceived: s.PacketsReceived, BytesReceived: s.BytesReceived,
 		DroppedMalformed: s.DroppedMalformed, DroppedAuth: s.DroppedAuth, DroppedClusterMismatch: s.DroppedClusterMismatch,
 		DroppedOversize: s.DroppedOversize, DroppedOutgoing: s.DroppedOutgoing, WrongClusterReplies: s.WrongClusterReplies, Rounds: s.Rounds,
@@ -421,7 +422,9 @@ const sseKeepAlive = 15 * time.Second
 // or asking ?since=ID first gets the kept events after that ID.
 func (a *agent) handleEvents(w http.ResponseWriter, r *http.Request) {
 	since, replay := uint64(0), false
-	for _, s := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("since")} {
+	// Last-Event-ID, sent by a reconnecting EventSource, wins over the
+	// since= of the URL it first connected with.
+	for _, s := range []string{r.URL.Query().Get("since"), r.Header.Get("Last-Event-ID")} {
 		if s == "" {
 			continue
 		}
