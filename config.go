@@ -8,25 +8,29 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
+	"github.com/scuttlego/scuttlebutt/internal/phi"
 )
 
 const (
 	// DefaultMaxPacketSize is the datagram limit used when Config.MaxPacketSize
 	// is 0: it fits a 1500-byte Ethernet MTU with room for IP/UDP headers and
 	// tunnels, so no datagram is ever fragmented.
-	DefaultMaxPacketSize = 1400
+	DefaultMaxPacketSize = gossip.DefaultMaxPacketSize
 	// MinPacketSize and MaxPacketSizeLimit bound Config.MaxPacketSize.
-	MinPacketSize = 512
+	MinPacketSize = gossip.MinPacketSize
 	// MaxPacketSizeLimit is the largest UDP payload over IPv4.
-	MaxPacketSizeLimit = 65507
+	MaxPacketSizeLimit = gossip.MaxPacketSizeLimit
 	// MaxIDLength bounds Node.ID and ClusterID, in bytes.
-	MaxIDLength = 128
+	MaxIDLength = gossip.MaxIDLength
 	// MaxKeyLength bounds a key, in bytes.
-	MaxKeyLength = 256
+	MaxKeyLength = gossip.MaxKeyLength
 )
 
 // Config is the configuration of a Scuttlebutt instance. NewScuttlebutt reads
-// it and never modifies it.
+// it and never modifies it. The fields of go-scuttlebutt's Config come
+// first, in their order; this library's additions follow.
 type Config struct {
 	// ClusterID is the ID of the cluster this node is part of. Datagrams of
 	// other clusters are dropped.
@@ -48,8 +52,6 @@ type Config struct {
 	// Logger is a custom logger. When neither Logger nor StructuredLogger is
 	// set, warnings and errors go to os.Stderr.
 	Logger *log.Logger
-	// StructuredLogger is a structured logger; it takes precedence over Logger.
-	StructuredLogger *slog.Logger
 	// Events receives membership notifications (see NotifyEvent). Calls come
 	// from a dispatcher goroutine, never from the gossip loop.
 	Events NotifyEvent
@@ -63,6 +65,9 @@ type Config struct {
 	// or 32 bytes long to select AES-128, AES-192 or AES-256. If Keyring is
 	// also set, SecretKey is installed in it as its primary key.
 	SecretKey []byte
+
+	// StructuredLogger is a structured logger; it takes precedence over Logger.
+	StructuredLogger *slog.Logger
 	// Keyring enables encryption with a set of keys that can be changed while
 	// the node runs, to rotate keys without downtime (see Keyring). The node
 	// uses this keyring itself, not a copy.
@@ -81,7 +86,7 @@ type Config struct {
 
 // DefaultTombstoneGracePeriod is the tombstone lifetime used when
 // Config.TombstoneGracePeriod is 0.
-const DefaultTombstoneGracePeriod = time.Hour
+const DefaultTombstoneGracePeriod = gossip.DefaultTombstoneGracePeriod
 
 // FailureDetectorConfig configures the phi-accrual failure detector. Zero
 // fields take the values of FailureDetectorDefaultConfig, except
@@ -111,16 +116,17 @@ type FailureDetectorConfig struct {
 // environments. The node ID is the hostname plus a unique suffix; it listens
 // on all interfaces on port 9111 in cluster "default".
 func DefaultLANConfig() *Config {
+	g := gossip.DefaultConfig()
 	return &Config{
-		ClusterID:             "default",
+		ClusterID:             g.ClusterID,
 		Node:                  Node{ID: defaultNodeID()},
-		GossipNodes:           3,
-		GossipInterval:        time.Second,
+		GossipNodes:           g.GossipNodes,
+		GossipInterval:        g.GossipInterval,
 		ListenAddr:            "0.0.0.0:9111",
 		FailureDetectorConfig: FailureDetectorDefaultConfig(),
-		EnableCompression:     true,
-		MaxPacketSize:         DefaultMaxPacketSize,
-		TombstoneGracePeriod:  DefaultTombstoneGracePeriod,
+		EnableCompression:     g.Compression,
+		MaxPacketSize:         g.MaxPacketSize,
+		TombstoneGracePeriod:  g.TombstoneGracePeriod,
 	}
 }
 
@@ -140,13 +146,15 @@ func DefaultWANConfig() *Config {
 // configuration: a crashed node is convicted after about 4.5 s of silence
 // with 1 s heartbeats.
 func FailureDetectorDefaultConfig() *FailureDetectorConfig {
+	g := gossip.DefaultConfig()
+	d := g.Detector
 	return &FailureDetectorConfig{
-		PhiThreshold:             8,
-		SamplingWindowSize:       1000,
-		MinStdDeviation:          100 * time.Millisecond,
-		AcceptableHeartbeatPause: 3 * time.Second,
-		FirstHeartbeatEstimate:   time.Second,
-		DeadNodeGracePeriod:      time.Hour,
+		PhiThreshold:             d.PhiThreshold,
+		SamplingWindowSize:       d.SamplingWindowSize,
+		MinStdDeviation:          d.MinStdDeviation,
+		AcceptableHeartbeatPause: d.AcceptableHeartbeatPause,
+		FirstHeartbeatEstimate:   d.FirstHeartbeatEstimate,
+		DeadNodeGracePeriod:      g.DeadNodeGracePeriod,
 	}
 }
 
@@ -164,26 +172,22 @@ func configError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
 }
 
-// normalized validates c and returns a copy with defaults filled in. It never
-// modifies c.
+// normalized returns a copy of c with defaults filled in, checking what the
+// engine does not know about (the transport, the key and keyring). It never
+// modifies c. The engine validates the rest (see engineConfig).
 func (c *Config) normalized() (*Config, error) {
 	if c == nil {
 		return nil, configError("nil config")
 	}
 	n := *c
-	switch {
-	case n.Node.ID == "":
-		return nil, configError("empty Node.ID")
-	case len(n.Node.ID) > MaxIDLength:
-		return nil, configError("Node.ID longer than %d bytes", MaxIDLength)
-	case len(n.ClusterID) > MaxIDLength:
-		return nil, configError("ClusterID longer than %d bytes", MaxIDLength)
-	case n.GossipInterval <= 0:
-		return nil, configError("GossipInterval must be positive, got %v", n.GossipInterval)
-	case n.GossipNodes < 0:
-		return nil, configError("GossipNodes must not be negative, got %d", n.GossipNodes)
-	case n.GossipNodes == 0:
-		n.GossipNodes = DefaultLANConfig().GossipNodes
+	if n.GossipNodes == 0 {
+		n.GossipNodes = gossip.DefaultConfig().GossipNodes
+	}
+	if n.MaxPacketSize == 0 {
+		n.MaxPacketSize = DefaultMaxPacketSize
+	}
+	if n.TombstoneGracePeriod == 0 {
+		n.TombstoneGracePeriod = DefaultTombstoneGracePeriod
 	}
 	switch len(n.SecretKey) {
 	case 0, 16, 24, 32:
@@ -193,49 +197,22 @@ func (c *Config) normalized() (*Config, error) {
 	if n.Keyring != nil && len(n.SecretKey) == 0 && n.Keyring.PrimaryKey() == nil {
 		return nil, configError("Keyring holds no key")
 	}
-	if n.MaxPacketSize == 0 {
-		n.MaxPacketSize = DefaultMaxPacketSize
-	}
-	if n.MaxPacketSize < MinPacketSize || n.MaxPacketSize > MaxPacketSizeLimit {
-		return nil, configError("MaxPacketSize must be in [%d, %d], got %d", MinPacketSize, MaxPacketSizeLimit, n.MaxPacketSize)
-	}
-	switch {
-	case n.TombstoneGracePeriod == 0:
-		n.TombstoneGracePeriod = DefaultTombstoneGracePeriod
-	case n.TombstoneGracePeriod < 0:
-		return nil, configError("TombstoneGracePeriod must not be negative, got %v", n.TombstoneGracePeriod)
-	}
 	if n.Transport == nil && n.ListenAddr == "" {
 		return nil, configError("empty ListenAddr and no Transport")
 	}
 	fd := FailureDetectorDefaultConfig()
 	if n.FailureDetectorConfig != nil {
-		var err error
-		if fd, err = n.FailureDetectorConfig.normalized(); err != nil {
-			return nil, err
-		}
+		fd = n.FailureDetectorConfig.withDefaults()
 	}
 	n.FailureDetectorConfig = fd
 	return &n, nil
 }
 
-// normalized validates f and returns a copy in which zero fields take their
-// defaults (AcceptableHeartbeatPause excepted: 0 means no pause).
-func (f *FailureDetectorConfig) normalized() (*FailureDetectorConfig, error) {
+// withDefaults returns a copy of f in which zero fields take their defaults
+// (AcceptableHeartbeatPause excepted: 0 means no pause).
+func (f *FailureDetectorConfig) withDefaults() *FailureDetectorConfig {
 	d := FailureDetectorDefaultConfig()
 	n := *f
-	switch {
-	case n.PhiThreshold < 0 || n.PhiThreshold != n.PhiThreshold:
-		return nil, configError("PhiThreshold must be positive, got %v", n.PhiThreshold)
-	case n.MinStdDeviation < 0:
-		return nil, configError("MinStdDeviation must not be negative, got %v", n.MinStdDeviation)
-	case n.AcceptableHeartbeatPause < 0:
-		return nil, configError("AcceptableHeartbeatPause must not be negative, got %v", n.AcceptableHeartbeatPause)
-	case n.FirstHeartbeatEstimate < 0:
-		return nil, configError("FirstHeartbeatEstimate must not be negative, got %v", n.FirstHeartbeatEstimate)
-	case n.DeadNodeGracePeriod < 0:
-		return nil, configError("DeadNodeGracePeriod must not be negative, got %v", n.DeadNodeGracePeriod)
-	}
 	if n.PhiThreshold == 0 {
 		n.PhiThreshold = d.PhiThreshold
 	}
@@ -251,5 +228,33 @@ func (f *FailureDetectorConfig) normalized() (*FailureDetectorConfig, error) {
 	if n.DeadNodeGracePeriod == 0 {
 		n.DeadNodeGracePeriod = d.DeadNodeGracePeriod
 	}
-	return &n, nil
+	return &n
+}
+
+// engineConfig converts a normalized configuration for the engine, which
+// validates it (gossip.Config.Validate). kr is the keyring datagrams are
+// sealed with, nil without encryption.
+func (c *Config) engineConfig(kr *Keyring) gossip.Config {
+	fd := c.FailureDetectorConfig
+	g := gossip.Config{
+		ClusterID:            c.ClusterID,
+		ID:                   c.Node.ID,
+		GossipNodes:          c.GossipNodes,
+		GossipInterval:       c.GossipInterval,
+		MaxPacketSize:        c.MaxPacketSize,
+		Compression:          c.EnableCompression,
+		TombstoneGracePeriod: c.TombstoneGracePeriod,
+		Detector: phi.Config{
+			PhiThreshold:             fd.PhiThreshold,
+			SamplingWindowSize:       fd.SamplingWindowSize,
+			MinStdDeviation:          fd.MinStdDeviation,
+			AcceptableHeartbeatPause: fd.AcceptableHeartbeatPause,
+			FirstHeartbeatEstimate:   fd.FirstHeartbeatEstimate,
+		},
+		DeadNodeGracePeriod: fd.DeadNodeGracePeriod,
+	}
+	if kr != nil {
+		g.Keyring = &kr.k
+	}
+	return g
 }

@@ -6,9 +6,8 @@ import (
 	"sync/atomic"
 )
 
-// dispatchKind is the kind of a queued dispatchItem. Only node events exist
-// today; other kinds (such as key-change callbacks of subscriptions) get
-// their own constant, payload fields and case in dispatcher.deliver.
+// dispatchKind is the kind of a queued dispatchItem: a node event for the
+// NotifyEvent, or a key change for one subscription's callback.
 type dispatchKind uint8
 
 const (
@@ -39,9 +38,10 @@ type subscription struct {
 // buffer (and its index map, which grew with it) after a burst.
 const shrinkAbove = 1024
 
-// dispatcher decouples the protocol from user callbacks: push appends to an
-// unbounded FIFO queue and returns at once, and a single goroutine delivers
-// the queued items one at a time, in push order, to the NotifyEvent.
+// dispatcher decouples the protocol from user callbacks: push and
+// pushChanges append to an unbounded FIFO queue and return at once, and a
+// single goroutine delivers the queued items one at a time, in push order,
+// to the NotifyEvent and to the subscriptions' callbacks.
 //
 // Only one thing is ever dropped: a NodeUpdate pushed for a node whose most
 // recent still-queued event is already a NodeUpdate adds nothing, since the

@@ -1,16 +1,27 @@
 package scuttlebutt
 
-import "errors"
+import (
+	"errors"
 
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
+)
+
+// The sentinel errors, for errors.Is. Every error the library returns that
+// one of them describes wraps it.
 var (
 	// ErrTooLarge is returned for a key/value (or metadata entry) that could
 	// never fit in one datagram of the configured MaxPacketSize.
-	ErrTooLarge = errors.New("scuttlebutt: entry too large for one datagram")
-	// ErrShutdown is returned by writes and Join after Shutdown.
+	ErrTooLarge = gossip.ErrTooLarge
+	// ErrShutdown is returned by writes, Join and Leave after Shutdown.
 	ErrShutdown = errors.New("scuttlebutt: shut down")
 	// ErrInvalidConfig is wrapped by every configuration error returned by
 	// NewScuttlebutt.
-	ErrInvalidConfig = errors.New("scuttlebutt: invalid config")
+	ErrInvalidConfig = gossip.ErrInvalidConfig
 	// ErrInvalidKey is returned for an empty key or one longer than MaxKeyLength.
-	ErrInvalidKey = errors.New("scuttlebutt: invalid key")
+	ErrInvalidKey = gossip.ErrInvalidKey
+	// ErrInvalidTTL is returned by SetWithTTL for a TTL that is not positive.
+	ErrInvalidTTL = gossip.ErrInvalidTTL
+	// ErrJoinTimeout is returned by Join when no seed answered in time. The
+	// node keeps retrying the seeds in the background while no peer is live.
+	ErrJoinTimeout = gossip.ErrJoinTimeout
 )

@@ -1,5 +1,7 @@
 package scuttlebutt
 
+import "github.com/scuttlego/scuttlebutt/internal/gossip"
+
 // NodeEventType is the kind of a NodeEvent.
 type NodeEventType int
 
@@ -57,3 +59,32 @@ func (c *ChannelEvent) NotifyDead(n Node) { c.Ch <- NodeEvent{Event: NodeDead, N
 
 // NotifyUpdate sends a NodeUpdate event on the channel.
 func (c *ChannelEvent) NotifyUpdate(n Node) { c.Ch <- NodeEvent{Event: NodeUpdate, Node: n} }
+
+// dispatch hands the engine's events to the dispatcher, in order: node
+// events to NotifyEvent, key changes to the subscriptions. sb.mu must be
+// held.
+func (sb *Scuttlebutt) dispatch(evs []gossip.Event) {
+	for _, ev := range evs {
+		n := publicNode(ev.Node)
+		switch ev.Type {
+		case gossip.NodeLive:
+			sb.disp.push(NodeEvent{Event: NodeLive, Node: n})
+		case gossip.NodeDead:
+			sb.disp.push(NodeEvent{Event: NodeDead, Node: n})
+		case gossip.NodeUpdate:
+			sb.disp.push(NodeEvent{Event: NodeUpdate, Node: n})
+		case gossip.KeyChanged:
+			sb.disp.pushChanges(sb.subs, []KeyChange{{Node: n, Key: ev.Key, Value: ev.Value, Deleted: ev.Deleted}})
+		}
+	}
+}
+
+func publicNode(n gossip.Node) Node { return Node{ID: n.ID, GossipPublicAddress: n.Addr} }
+
+func publicNodes(ns []gossip.Node) []Node {
+	out := make([]Node, len(ns))
+	for i, n := range ns {
+		out[i] = publicNode(n)
+	}
+	return out
+}

@@ -7,30 +7,26 @@
 // MaxPacketSize, and feed heartbeat arrival times into a phi-accrual failure
 // detector that reports peers live and dead through NotifyEvent.
 //
-// The protocol itself is a pure core (no goroutines, clock, sockets or global
-// randomness); Scuttlebutt is a thin driver that owns the transport, a ticker
-// and an event dispatcher, so that a slow event consumer never delays gossip.
+// The protocol itself is a sans-IO engine (internal/gossip: no goroutines,
+// clock, sockets or global randomness, every timer decided from the time
+// it is given); Scuttlebutt is a thin driver that owns the transport, a
+// timer, name resolution and an event dispatcher, so that a slow event
+// consumer never delays gossip. The simulator (internal/sim) drives the same
+// engine in virtual time.
 package scuttlebutt
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"log/slog"
-	"maps"
 	"net"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt/internal/wire"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 )
-
-// ErrJoinTimeout is returned by Join when no seed answered in time. The node
-// keeps retrying the seeds in the background while no peer is live.
-var ErrJoinTimeout = errors.New("scuttlebutt: no seed answered")
 
 // Scuttlebutt is a cluster member, returned by NewScuttlebutt. All its
 // methods are safe for concurrent use.
@@ -39,100 +35,182 @@ type Scuttlebutt struct {
 	transport Transport
 	log       *slog.Logger
 	disp      *dispatcher
+	keyring   *Keyring
 
 	mu     sync.Mutex
-	core   *core
+	eng    *gossip.Engine
 	closed bool
-	seeds  []string // as given to Join, re-resolved on each try
 	subs   []*subscription
-
-	answered   chan struct{} // a seed answered a join Syn
-	seedLoopOn bool
-	done       chan struct{}
-	wg         sync.WaitGroup
+	joins  []chan error  // Join calls waiting for the engine's verdict
+	leave  chan struct{} // closed when the engine reports the leave done
+	wakeAt time.Time     // when the engine wants its next Tick
+	res    resolverState // seed resolution in flight (see resolve.go)
+	wake   chan struct{} // capacity 1: wakeAt moved earlier
+	done   chan struct{} // closed by Shutdown
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // NewScuttlebutt starts a cluster member with config and initial metadata
 // (this node's first key/values). It binds the transport and starts gossiping
-// at once; call Join to contact a cluster.
+// at once; call Join to contact a cluster. Nothing observable changes when it
+// fails: the transport it bound is closed (a Transport given in the
+// configuration is left open), and a Keyring given in the configuration is
+// changed (SecretKey installed as its primary) only once everything else
+// succeeded.
 func NewScuttlebutt(config *Config, metadata map[string]string) (*Scuttlebutt, error) {
 	cfg, err := config.normalized()
 	if err != nil {
+		return nil, err
+	}
+	kr := cfg.Keyring
+	if kr == nil && len(cfg.SecretKey) > 0 {
+		if kr, err = NewKeyring(nil, cfg.SecretKey); err != nil {
+			return nil, configError("SecretKey: %v", err)
+		}
+	}
+	gcfg := cfg.engineConfig(kr)
+	if err := gcfg.Validate(); err != nil {
 		return nil, err
 	}
 	tr := cfg.Transport
 	if tr == nil {
 		u, err := NewUDPTransport(cfg.ListenAddr)
 		if err != nil {
-			return nil, fmt.Errorf("scuttlebutt: listen on %q: %w", cfg.ListenAddr, err)
+			return nil, err
 		}
 		tr = u
 	}
-	sb, err := start(cfg, tr, metadata)
+	sb, err := start(cfg, gcfg, tr, kr, metadata)
 	if err != nil {
-		_ = tr.Close()
+		if cfg.Transport == nil {
+			_ = tr.Close()
+		}
 		return nil, err
 	}
 	return sb, nil
 }
 
-func start(cfg *Config, tr Transport, metadata map[string]string) (*Scuttlebutt, error) {
+// start builds the engine and, once nothing can fail any more, installs
+// the secret key and starts the loops.
+func start(cfg *Config, gcfg gossip.Config, tr Transport, kr *Keyring, metadata map[string]string) (*Scuttlebutt, error) {
 	addr := cfg.Node.GossipPublicAddress
 	if addr == "" {
 		a, err := advertiseAddr(tr.LocalAddr())
 		if err != nil {
-			return nil, fmt.Errorf("scuttlebutt: advertised address: %w", err)
+			return nil, err
 		}
 		addr = a
 	}
 	var seed [8]byte
 	_, _ = rand.Read(seed[:])
 	now := time.Now()
-	c, err := newCore(cfg, coreParams{addr: addr, generation: uint64(now.UnixNano()), seed: binary.LittleEndian.Uint64(seed[:]), nonces: rand.Reader}, now)
+	eng, err := gossip.New(gcfg, gossip.Params{
+		Addr: addr, Generation: uint64(now.UnixNano()), Seed: binary.LittleEndian.Uint64(seed[:]),
+		Nonces: rand.Reader, Now: now,
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := c.setMetadata(metadata, now); err != nil {
+	if err := eng.SetAll(now, metadata); err != nil {
 		return nil, err
 	}
+	if cfg.Keyring != nil && len(cfg.SecretKey) > 0 {
+		// Validated keys: neither call can fail.
+		_ = kr.AddKey(cfg.SecretKey)
+		_ = kr.UseKey(cfg.SecretKey)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	sb := &Scuttlebutt{
 		cfg:       cfg,
 		transport: tr,
 		log:       newLogger(cfg).With("node", cfg.Node.ID),
 		disp:      newDispatcher(cfg.Events),
-		core:      c,
-		answered:  make(chan struct{}, 1),
+		keyring:   kr,
+		eng:       eng,
+		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		cancel:    cancel,
 	}
+	sb.res.ctx = ctx
+	sb.mu.Lock()
+	out := sb.takeReady()
+	sb.mu.Unlock()
+	sb.send(out)
 	sb.wg.Add(2)
 	go sb.readLoop()
-	go sb.tickLoop()
+	go sb.timerLoop()
 	return sb, nil
 }
 
-// step runs fn on the core under the lock, hands events to the dispatcher in
-// order and sends the resulting datagrams after unlocking.
-func (sb *Scuttlebutt) step(fn func(c *core, now time.Time)) {
+// step runs fn on the engine under the lock, does what the engine asks
+// (events to the dispatcher, requests to their waiters, a new wake-up time
+// to the timer loop) and sends the datagrams after unlocking. It reports
+// false, without running fn, after Shutdown.
+func (sb *Scuttlebutt) step(fn func(e *gossip.Engine, now time.Time)) bool {
 	sb.mu.Lock()
 	if sb.closed {
 		sb.mu.Unlock()
-		return
+		return false
 	}
-	fn(sb.core, time.Now())
-	out, events := sb.core.ready()
-	answered := sb.core.takeJoinAnswered()
-	sb.disp.push(events...)
-	sb.disp.pushChanges(sb.subs, sb.core.takeChanges())
+	fn(sb.eng, time.Now())
+	out := sb.takeReady()
 	sb.mu.Unlock()
-	if answered {
-		select {
-		case sb.answered <- struct{}{}:
-		default:
+	sb.send(out)
+	return true
+}
+
+// takeReady takes the engine's Ready and does all of it but the sending,
+// which it returns. sb.mu must be held.
+func (sb *Scuttlebutt) takeReady() []gossip.Datagram {
+	var out []gossip.Datagram
+	for {
+		rd := sb.eng.Ready()
+		out = append(out, rd.Datagrams...)
+		rs := sb.handle(&rd)
+		if rs == nil {
+			return out
+		}
+		// Answered at once: the engine acts on it now (a join's Syns).
+		sb.eng.SeedsResolved(time.Now(), rs)
+	}
+}
+
+// handle does what one Ready asks but the sending, and returns the answer
+// to its Resolve when it could give it at once. sb.mu must be held.
+func (sb *Scuttlebutt) handle(rd *gossip.Ready) []gossip.Resolution {
+	sb.dispatch(rd.Events)
+	if rd.JoinDone {
+		for _, ch := range sb.joins {
+			ch <- rd.JoinErr // buffered: never blocks
+		}
+		sb.joins = nil
+	}
+	if rd.LeaveDone && sb.leave != nil {
+		close(sb.leave)
+		sb.leave = nil
+	}
+	if !rd.WakeAt.Equal(sb.wakeAt) {
+		earlier := sb.wakeAt.IsZero() || rd.WakeAt.Before(sb.wakeAt)
+		sb.wakeAt = rd.WakeAt
+		if earlier {
+			select {
+			case sb.wake <- struct{}{}:
+			default:
+			}
 		}
 	}
-	for _, m := range out {
-		if err := sb.transport.WriteTo(m.data, m.to); err != nil && !errors.Is(err, net.ErrClosed) {
-			sb.log.Debug("send failed", "to", m.to, "err", err)
+	if len(rd.Resolve) > 0 {
+		return sb.resolveLocked(rd.Resolve)
+	}
+	return nil
+}
+
+// send hands datagrams to the transport.
+func (sb *Scuttlebutt) send(out []gossip.Datagram) {
+	for _, d := range out {
+		if err := sb.transport.WriteTo(d.Data, d.To); err != nil && !errors.Is(err, net.ErrClosed) {
+			sb.log.Debug("send failed", "to", d.To, "err", err)
 		}
 	}
 }
@@ -156,40 +234,37 @@ func (sb *Scuttlebutt) readLoop() {
 			}
 			continue
 		}
-		sb.step(func(c *core, now time.Time) { c.receive(now, from, buf[:n]) })
+		sb.step(func(e *gossip.Engine, now time.Time) { e.Receive(now, from, buf[:n]) })
 	}
 }
 
-func (sb *Scuttlebutt) tickLoop() {
-	sb.every(sb.cfg.GossipInterval, func() {
-		sb.step(func(c *core, now time.Time) { c.tick(now) })
-	})
-}
-
-// every runs fn every d until Shutdown, then marks its goroutine done.
-func (sb *Scuttlebutt) every(d time.Duration, fn func()) {
+// timerLoop calls the engine's Tick when it asked to be woken.
+func (sb *Scuttlebutt) timerLoop() {
 	defer sb.wg.Done()
-	t := time.NewTicker(d)
+	t := time.NewTimer(time.Until(sb.wakeTime()))
 	defer t.Stop()
 	for {
 		select {
 		case <-sb.done:
 			return
 		case <-t.C:
-			fn()
+			sb.step(func(e *gossip.Engine, now time.Time) { e.Tick(now) })
+		case <-sb.wake:
 		}
+		t.Reset(time.Until(sb.wakeTime()))
 	}
+}
+
+func (sb *Scuttlebutt) wakeTime() time.Time {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	return sb.wakeAt
 }
 
 func (sb *Scuttlebutt) isClosed() bool {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	return sb.closed
-}
-
-// joinTimeout is how long Join waits for a seed to answer.
-func (sb *Scuttlebutt) joinTimeout() time.Duration {
-	return min(max(5*sb.cfg.GossipInterval, 3*time.Second), 30*time.Second)
 }
 
 // Join contacts the seed nodes ("host:port"; names are resolved on each try)
@@ -200,100 +275,25 @@ func (sb *Scuttlebutt) joinTimeout() time.Duration {
 // seeds, or cut off from the cluster, joins on its own later. An empty list,
 // or one naming only this node, returns nil.
 func (sb *Scuttlebutt) Join(seedNodes []string) error {
-	sb.mu.Lock()
-	if sb.closed {
-		sb.mu.Unlock()
-		return ErrShutdown
-	}
-	for _, s := range seedNodes {
-		if !slices.Contains(sb.seeds, s) {
-			sb.seeds = append(sb.seeds, s)
-		}
-	}
-	if !sb.seedLoopOn && len(sb.seeds) > 0 {
-		sb.seedLoopOn = true
-		sb.wg.Add(1)
-		go sb.seedLoop()
-	}
-	sb.mu.Unlock()
 	if len(seedNodes) == 0 {
+		if sb.isClosed() {
+			return ErrShutdown
+		}
 		return nil
 	}
+	ch := make(chan error, 1)
+	if !sb.step(func(e *gossip.Engine, now time.Time) {
+		sb.joins = append(sb.joins, ch)
+		e.Join(now, seedNodes)
+	}) {
+		return ErrShutdown
+	}
 	select {
-	case <-sb.answered:
-	default:
+	case err := <-ch:
+		return err
+	case <-sb.done:
+		return ErrShutdown
 	}
-	deadline := time.NewTimer(sb.joinTimeout())
-	defer deadline.Stop()
-	retry := time.NewTicker(min(max(sb.cfg.GossipInterval/2, 50*time.Millisecond), time.Second))
-	defer retry.Stop()
-	var lastErr error
-	for {
-		addrs, err := sb.resolve(seedNodes)
-		if err != nil {
-			lastErr = err
-		}
-		contacted := 0
-		sb.step(func(c *core, _ time.Time) { contacted = c.join(addrs) })
-		if contacted == 0 && err == nil {
-			return nil // every seed is this node: nobody to wait for
-		}
-		select {
-		case <-sb.answered:
-			return nil
-		case <-sb.done:
-			return ErrShutdown
-		case <-deadline.C:
-			if lastErr != nil {
-				return fmt.Errorf("%w within %v: %w", ErrJoinTimeout, sb.joinTimeout(), lastErr)
-			}
-			return fmt.Errorf("%w within %v", ErrJoinTimeout, sb.joinTimeout())
-		case <-retry.C:
-		}
-	}
-}
-
-// seedLoop re-resolves the seeds every round while no peer is live, so the
-// core's background retries reach seeds whose addresses changed.
-func (sb *Scuttlebutt) seedLoop() {
-	sb.every(sb.cfg.GossipInterval, func() {
-		sb.mu.Lock()
-		lonely := !sb.closed && sb.core.liveCount() == 0
-		seeds := slices.Clone(sb.seeds)
-		sb.mu.Unlock()
-		if !lonely {
-			return
-		}
-		if addrs, _ := sb.resolve(seeds); len(addrs) > 0 {
-			sb.step(func(c *core, _ time.Time) { c.setSeeds(addrs) })
-		}
-	})
-}
-
-// resolve turns seed names into transport addresses. Only the UDP transport
-// resolves names; other transports take addresses as given.
-func (sb *Scuttlebutt) resolve(seeds []string) ([]string, error) {
-	if _, ok := sb.transport.(*UDPTransport); !ok {
-		return seeds, nil
-	}
-	var errs []error
-	addrs := make([]string, 0, len(seeds))
-	for _, s := range seeds {
-		a, err := net.ResolveUDPAddr("udp", s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		addrs = append(addrs, canonicalAddr(a))
-	}
-	return addrs, errors.Join(errs...)
-}
-
-// canonicalAddr renders a UDP address the way the UDP transport reports
-// senders, so that answers can be matched to the seeds asked.
-func canonicalAddr(a *net.UDPAddr) string {
-	ap := a.AddrPort()
-	return net.JoinHostPort(ap.Addr().Unmap().String(), fmt.Sprint(ap.Port()))
 }
 
 // Set sets a key of this node's namespace to value. Setting a key to its
@@ -301,23 +301,16 @@ func canonicalAddr(a *net.UDPAddr) string {
 // longer than MaxKeyLength, ErrTooLarge for an entry that could never fit
 // in one datagram, and ErrShutdown after Shutdown.
 func (sb *Scuttlebutt) Set(key, value string) error {
-	return sb.write(key, func(c *core, now time.Time) error {
-		if err := c.checkEntry(key, value); err != nil {
-			return err
-		}
-		c.set(key, value, now, 0)
-		return nil
-	})
+	return sb.write(func(e *gossip.Engine, now time.Time) error { return e.Set(now, key, value) })
 }
 
-// write runs a local change under the lock.
-func (sb *Scuttlebutt) write(key string, fn func(c *core, now time.Time) error) error {
-	sb.mu.Lock()
-	defer sb.mu.Unlock()
-	if sb.closed {
+// write runs a local change as a step.
+func (sb *Scuttlebutt) write(fn func(e *gossip.Engine, now time.Time) error) error {
+	var err error
+	if !sb.step(func(e *gossip.Engine, now time.Time) { err = fn(e, now) }) {
 		return ErrShutdown
 	}
-	return fn(sb.core, time.Now())
+	return err
 }
 
 // Get returns the value of key in the namespace of node nodeID (this node's
@@ -325,11 +318,7 @@ func (sb *Scuttlebutt) write(key string, fn func(c *core, now time.Time) error) 
 func (sb *Scuttlebutt) Get(nodeID, key string) (string, bool) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	n := sb.core.nodes[nodeID]
-	if n == nil {
-		return "", false
-	}
-	return n.get(key)
+	return sb.eng.Get(nodeID, key)
 }
 
 // NodeState returns a copy of the user keys of node nodeID (this node's own
@@ -337,35 +326,23 @@ func (sb *Scuttlebutt) Get(nodeID, key string) (string, bool) {
 func (sb *Scuttlebutt) NodeState(nodeID string) (map[string]string, bool) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	n := sb.core.nodes[nodeID]
-	if n == nil {
-		return nil, false
-	}
-	return n.userKeys(), true
+	return sb.eng.NodeState(nodeID)
 }
 
 // LiveNodes returns the peers currently believed live, sorted by ID. The
 // local node is never included.
 func (sb *Scuttlebutt) LiveNodes() []Node {
-	return sb.peers(func(s liveness) bool { return s == statusLive })
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	return publicNodes(sb.eng.LiveNodes())
 }
 
 // DeadNodes returns the peers currently believed dead (convicted or left, and
 // not yet removed after DeadNodeGracePeriod), sorted by ID.
 func (sb *Scuttlebutt) DeadNodes() []Node {
-	return sb.peers(func(s liveness) bool { return s == statusDead || s == statusLeft })
-}
-
-func (sb *Scuttlebutt) peers(match func(liveness) bool) []Node {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	nodes := []Node{}
-	for _, id := range sb.core.ids {
-		if n := sb.core.nodes[id]; n != sb.core.self && match(n.status) {
-			nodes = append(nodes, n.node())
-		}
-	}
-	return nodes
+	return publicNodes(sb.eng.DeadNodes())
 }
 
 // LocalNode returns this node, with the address it advertises (after binding
@@ -373,15 +350,7 @@ func (sb *Scuttlebutt) peers(match func(liveness) bool) []Node {
 func (sb *Scuttlebutt) LocalNode() Node {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	return sb.core.self.node()
-}
-
-// Stats returns a snapshot of this node's counters and of each live peer's
-// phi.
-func (sb *Scuttlebutt) Stats() Stats {
-	sb.mu.Lock()
-	defer sb.mu.Unlock()
-	return sb.core.snapshotStats(time.Now())
+	return publicNode(sb.eng.Local())
 }
 
 // Shutdown stops gossip, closes the transport and stops event delivery
@@ -395,6 +364,7 @@ func (sb *Scuttlebutt) Shutdown() error {
 	}
 	sb.closed = true
 	close(sb.done)
+	sb.cancel()
 	sb.mu.Unlock()
 	err := sb.transport.Close()
 	sb.wg.Wait()
@@ -403,61 +373,4 @@ func (sb *Scuttlebutt) Shutdown() error {
 		err = nil
 	}
 	return err
-}
-
-// maxFromID is the longest possible sender ID, for worst-case sizing.
-var maxFromID = strings.Repeat("x", MaxIDLength)
-
-// checkEntry validates a local key/value: the key must be a valid user key
-// and the entry must fit one Ack datagram from any relaying peer, with every
-// number at its widest, so that it can always be delivered.
-func (c *core) checkEntry(key, value string) error {
-	if key == "" || len(key) > MaxKeyLength {
-		return fmt.Errorf("%w: length %d, want 1 to %d bytes", ErrInvalidKey, len(key), MaxKeyLength)
-	}
-	const wide = ^uint64(0)
-	nd := wire.NodeDelta{
-		ID: c.self.id, Addr: c.self.addr, Generation: wide, Heartbeat: wide, FromVersion: wide,
-		MaxVersion: wide, GCVersion: wide, Reset: true,
-		Entries: []wire.Entry{{Key: key, Value: value, Version: wide, Status: wire.StatusSet}},
-	}
-	if size := wire.AckOverhead(maxFromID) + wire.DeltaOverhead(1) + nd.Size(); size > c.bodyBudget {
-		return fmt.Errorf("%w: %d-byte key/value needs a %d-byte body, the limit is %d", ErrTooLarge, len(key)+len(value), size, c.bodyBudget)
-	}
-	return nil
-}
-
-// setMetadata writes the initial key/values, in key order, after checking
-// them all.
-func (c *core) setMetadata(metadata map[string]string, now time.Time) error {
-	keys := slices.Sorted(maps.Keys(metadata))
-	for _, k := range keys {
-		if err := c.checkEntry(k, metadata[k]); err != nil {
-			return fmt.Errorf("scuttlebutt: metadata %q: %w", k, err)
-		}
-	}
-	for _, k := range keys {
-		c.set(k, metadata[k], now, 0)
-	}
-	return nil
-}
-
-// setSeeds replaces the resolved seed addresses.
-func (c *core) setSeeds(addrs []string) {
-	c.seeds = slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return a == c.self.addr })
-}
-
-// snapshotStats returns a copy of the counters with current phi values.
-func (c *core) snapshotStats(now time.Time) Stats {
-	s := c.stats
-	s.DatagramSizes = c.sizes.snapshot()
-	s.RoundTrips = c.rtts.snapshot()
-	s.ConvictionPhi = c.convictions.snapshot()
-	s.Phi = make(map[string]float64)
-	for _, id := range c.ids {
-		if n := c.nodes[id]; n != c.self && n.status == statusLive {
-			s.Phi[id] = n.window.phi(now)
-		}
-	}
-	return s
 }

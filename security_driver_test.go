@@ -6,6 +6,7 @@ import (
 	"expvar"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,4 +314,40 @@ func TestEncryptionConfigValidation(t *testing.T) {
 	defer sb.Shutdown()
 	require.Same(t, k, sb.Keyring())
 	require.Equal(t, [][]byte{newKey, oldKey}, k.Keys())
+}
+
+// A constructor that fails changes nothing the caller can see: the keyring
+// keeps its keys and primary, and a transport the caller gave stays open.
+func TestFailedConstructorChangesNothing(t *testing.T) {
+	k, err := scuttlebutt.NewKeyring(nil, oldKey)
+	require.NoError(t, err)
+	net := scuttlebutt.NewMemNetwork(27)
+	tr, err := net.NewTransport("a:1")
+	require.NoError(t, err)
+	cfg := fastConfig("a")
+	cfg.Transport = tr
+	cfg.Keyring = k
+	cfg.SecretKey = newKey
+	_, err = scuttlebutt.NewScuttlebutt(cfg, map[string]string{"big": string(make([]byte, 2000))})
+	require.ErrorIs(t, err, scuttlebutt.ErrTooLarge)
+	require.Equal(t, [][]byte{oldKey}, k.Keys(), "the keyring is unchanged")
+	require.Equal(t, oldKey, k.PrimaryKey())
+
+	// The transport is still usable: a node starts on it.
+	cfg.SecretKey = nil
+	sb, err := scuttlebutt.NewScuttlebutt(cfg, nil)
+	require.NoError(t, err)
+	require.NoError(t, sb.Shutdown())
+
+	// Error messages say "scuttlebutt:" once.
+	for _, bad := range []*scuttlebutt.Config{
+		{Node: scuttlebutt.Node{ID: "x"}, GossipInterval: time.Second, ListenAddr: "256.1.1.1:1"},
+		{Node: scuttlebutt.Node{ID: "x"}, GossipInterval: time.Second, ListenAddr: "127.0.0.1:0", MaxPacketSize: 10},
+	} {
+		_, err := scuttlebutt.NewScuttlebutt(bad, map[string]string{"big": string(make([]byte, 2000))})
+		require.Error(t, err)
+		require.Equal(t, 1, strings.Count(err.Error(), "scuttlebutt:"), "%q", err)
+	}
+	_, err = scuttlebutt.NewScuttlebutt(fastConfig("a"), map[string]string{"big": string(make([]byte, 2000))})
+	require.Equal(t, 1, strings.Count(err.Error(), "scuttlebutt:"), "%q", err)
 }

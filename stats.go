@@ -1,5 +1,12 @@
 package scuttlebutt
 
+import (
+	"slices"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
+)
+
 // Stats is a snapshot of a node's counters.
 type Stats struct {
 	// PacketsSent and BytesSent count datagrams handed to the transport.
@@ -38,4 +45,40 @@ type Stats struct {
 	// ConvictionPhi is the histogram of the phi of each peer at the moment
 	// it was convicted (reported NodeDead by the failure detector).
 	ConvictionPhi Histogram
+}
+
+// Histogram is a cumulative histogram of observations, in the form Prometheus
+// exposes: Counts[i] observations were at or below Bounds[i], and Count and
+// Sum cover every observation, including those above the last bound.
+type Histogram struct {
+	// Bounds are the buckets' upper bounds, ascending.
+	Bounds []float64
+	// Counts are the cumulative counts, one per bound.
+	Counts []uint64
+	// Count is the number of observations.
+	Count uint64
+	// Sum is the sum of the observations.
+	Sum float64
+}
+
+// Stats returns a snapshot of this node's counters, each live peer's phi
+// and the histograms.
+func (sb *Scuttlebutt) Stats() Stats {
+	sb.mu.Lock()
+	g := sb.eng.Stats(time.Now())
+	sb.mu.Unlock()
+	return Stats{
+		PacketsSent: g.PacketsSent, BytesSent: g.BytesSent,
+		PacketsReceived: g.PacketsReceived, BytesReceived: g.BytesReceived,
+		DroppedMalformed: g.DroppedMalformed, DroppedAuth: g.DroppedAuth,
+		DroppedClusterMismatch: g.DroppedClusterMismatch, DroppedOversize: g.DroppedOversize,
+		DroppedOutgoing: g.DroppedOutgoing, WrongClusterReplies: g.WrongClusterReplies,
+		Rounds: g.Rounds, Phi: g.Phi,
+		DatagramSizes: histogram(g.DatagramSizes), RoundTrips: histogram(g.RoundTrips),
+		ConvictionPhi: histogram(g.ConvictionPhi),
+	}
+}
+
+func histogram(h gossip.Histogram) Histogram {
+	return Histogram{Bounds: slices.Clone(h.Bounds), Counts: slices.Clone(h.Counts), Count: h.Count, Sum: h.Sum}
 }

@@ -32,20 +32,6 @@ type NodeVersion struct {
 func (sb *Scuttlebutt) NodeVersion(nodeID string) (NodeVersion, bool) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
-	return sb.core.nodeVersion(nodeID, time.Now())
-}
-
-func (c *core) nodeVersion(id string, now time.Time) (NodeVersion, bool) {
-	n := c.nodes[id]
-	if n == nil {
-		return NodeVersion{}, false
-	}
-	v := NodeVersion{Generation: n.generation, Held: n.maxVersion, Seen: max(n.seenVersion, n.maxVersion)}
-	switch {
-	case n == c.self:
-		v.SeenAt = now
-	case n.seenAt != noTime:
-		v.SeenAt = c.windowParams.at(n.seenAt)
-	}
-	return v, true
+	v, ok := sb.eng.NodeVersion(nodeID, time.Now())
+	return NodeVersion(v), ok
 }

@@ -1,5 +1,5 @@
 // Command simulate runs a scenario of the deterministic cluster simulator
-// (internal/sim) on the real protocol core and prints its metrics.
+// (internal/sim) on the real protocol engine and prints its metrics.
 //
 //	go run ./examples/simulate -scenario crash -nodes 1000 -seed 1
 //	go run ./examples/simulate -scenario update -nodes 200 -json
@@ -19,7 +19,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 	"github.com/scuttlego/scuttlebutt/internal/sim"
 )
 
@@ -76,7 +76,7 @@ func main() {
 	}
 	if *window > 0 {
 		w := *window
-		c.Configure = func(cfg *scuttlebutt.Config) { cfg.FailureDetectorConfig.SamplingWindowSize = w }
+		c.Configure = func(cfg *gossip.Config) { cfg.Detector.SamplingWindowSize = w }
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

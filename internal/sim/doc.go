@@ -1,15 +1,17 @@
-// Package sim is a deterministic cluster simulator for scuttlebutt. It runs
-// N instances of the real protocol core (package scuttlebutt's rawCore,
-// reached through internal/protocol: nothing is re-implemented) on one
+// Package sim is a deterministic cluster simulator for scuttlebutt, the
+// second driver of the protocol engine (internal/gossip) besides the
+// library's own: it runs N engines, the code the library ships, on one
 // goroutine, in virtual time, driven by an event queue, over a simulated
-// network. Every datagram is produced by the real encoder and consumed by
-// the real decoder, and checked against the node's MaxPacketSize: an
-// oversize datagram stops the run with an error.
+// network, and does for each engine what a driver must (sends its
+// datagrams, resolves its seed names, wakes it when it asks, stops it when
+// its leave is done). Every datagram is produced by the real encoder and
+// consumed by the real decoder, and checked against the node's
+// MaxPacketSize: an oversize datagram stops the run with an error.
 //
 // # Determinism
 //
 // A single seeded source decides everything: tick phases, per-link
-// latencies, jitter, losses, duplications, reorderings, the cores' own
+// latencies, jitter, losses, duplications, reorderings, the engines' own
 // seeds and the scenarios' choices. The same seed and parameters give the
 // same run, byte for byte; Sim.TraceHash hashes every delivered datagram
 // (time, sender, receiver, bytes) and every event (time, observer, type,
@@ -30,6 +32,9 @@
 //
 // # Scenarios
 //
+// Quantiles (p50, p99) are golang.org/x/exp/stats's, interpolated between
+// the closest ranks.
+//
 // Each scenario is a function taking a parameter struct that embeds Common
 // and returning a *Result: Steady, Update, Crash, Churn, Partition, Loss,
 // OneWay, FlipFlop, LossyFew, Bootstrap, DeleteStorm, GCPartition,
@@ -37,7 +42,7 @@
 // examples/simulate. Except Bootstrap, every scenario first starts all nodes
 // joining the first three and, unless Common.ColdStart, acquainted: each
 // node is handed every other's ID, address and generation through the
-// core's own delta handling (Sim.Acquaint), as a finished bootstrap would
+// engine's own delta handling (Sim.Acquaint), as a finished bootstrap would
 // leave it, so that a large run does not spend most of its time joining
 // (Bootstrap measures joining, always from cold). Peers start pending and
 // become live when gossip shows their heartbeats rising. The warm-up waits
@@ -106,7 +111,7 @@
 // owners whose replica on the isolated node was, at the heal, older than
 // their tombstone GC watermark, so that only a reset can repair it).
 //
-// dropped_outgoing and dropped_malformed sum the cores' counters of
+// dropped_outgoing and dropped_malformed sum the engines' counters of
 // datagrams they could not fit or decode: 0 unless there is a bug.
 // trace_hash identifies the run. notes explain anything unusual. sweep
 // (loss only) holds one result per loss level; the top-level metrics of

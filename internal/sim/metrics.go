@@ -1,37 +1,26 @@
 package sim
 
 import (
-	"math"
 	"slices"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
+	"golang.org/x/exp/stats"
+
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 )
 
-// quantile returns the q-quantile (0 ≤ q ≤ 1) of sorted xs by the nearest
-// rank method, 0 for no samples.
-func quantile(sorted []float64, q float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-// summary is the p50, p99, max and mean of some samples.
+// summary is the p50, p99, max and mean of some samples. Quantiles are
+// golang.org/x/exp/stats's: linear interpolation between the closest ranks
+// (Hyndman and Fan's R-7), the p99 of 100 samples lying between the 99th
+// and the 100th.
 type summary struct{ p50, p99, max, mean float64 }
 
 func summarize(xs []float64) summary {
 	if len(xs) == 0 {
 		return summary{}
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	var sum float64
-	for _, x := range s {
-		sum += x
-	}
-	return summary{p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[len(s)-1], mean: sum / float64(len(s))}
+	q := stats.Quantiles(xs, 0.5, 0.99, 1)
+	return summary{p50: q[0], p99: q[1], max: q[2], mean: stats.Mean(xs)}
 }
 
 func seconds(ds []time.Duration) []float64 {
@@ -107,8 +96,8 @@ type deathTracker struct {
 
 func newDeathTracker(s *Sim) *deathTracker {
 	d := &deathTracker{s: s, since: map[string]int64{}, first: map[[2]int]int64{}, subject: map[string]int{}}
-	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event != scuttlebutt.NodeDead {
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type != gossip.NodeDead {
 			return
 		}
 		t0, ok := d.since[ev.Node.ID]
@@ -162,16 +151,16 @@ type deathCounter struct {
 
 func countDeaths(s *Sim) *deathCounter {
 	c := &deathCounter{}
-	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event != scuttlebutt.NodeDead && ev.Event != scuttlebutt.NodeLive {
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type != gossip.NodeDead && ev.Type != gossip.NodeLive {
 			return
 		}
-		idx, ok := s.byAddr[ev.Node.GossipPublicAddress]
+		idx, ok := s.byAddr[ev.Node.Addr]
 		if !ok {
 			return
 		}
 		x := s.nodes[idx]
-		if ev.Event == scuttlebutt.NodeLive {
+		if ev.Type == gossip.NodeLive {
 			if !x.up {
 				c.falseLive++
 			}
@@ -329,12 +318,8 @@ func (s *Sim) StuckPairs() int {
 		if !o.up {
 			continue
 		}
-		live := map[string]bool{}
-		for _, id := range o.core.LiveIDs() {
-			live[id] = true
-		}
 		for _, x := range s.nodes {
-			if x.up && x != o && !live[x.id] {
+			if x.up && x != o && !o.core.IsLive(x.id) {
 				stuck++
 			}
 		}

@@ -82,7 +82,7 @@ type Result struct {
 	LeaveDetectionSecMax  float64 `json:"leave_detection_seconds_max,omitempty"`
 	LeaveDetectionMissing int     `json:"leave_detection_missing,omitempty"`
 
-	// Anomalies counted by the cores; 0 unless there is a bug.
+	// Anomalies counted by the engines; 0 unless there is a bug.
 	DroppedOutgoing  uint64 `json:"dropped_outgoing"`
 	DroppedMalformed uint64 `json:"dropped_malformed"`
 
@@ -149,7 +149,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 	if r.StaleKeys > 0 || r.MissingKeys > 0 || strings.Contains("delete-storm gc-partition", r.Scenario) {
 		row("stale / missing keys", "%d / %d", r.StaleKeys, r.MissingKeys)
 	}
-	row("core anomalies", "dropped outgoing %d, malformed %d", r.DroppedOutgoing, r.DroppedMalformed)
+	row("engine anomalies", "dropped outgoing %d, malformed %d", r.DroppedOutgoing, r.DroppedMalformed)
 	row("trace hash", "%s", r.TraceHash)
 	for _, n := range r.Notes {
 		row("note", "%s", n)

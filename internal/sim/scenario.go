@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 )
 
 // Common are the parameters every scenario takes. Zero fields take the
@@ -48,7 +48,7 @@ type Common struct {
 	// it a datagram carries fewer entries, so results are conservative.
 	Compress bool
 	// Configure, if set, edits each node's configuration last.
-	Configure func(*scuttlebutt.Config)
+	Configure func(*gossip.Config)
 }
 
 func (c Common) withDefaults(rounds int) Common {
@@ -59,7 +59,7 @@ func (c Common) withDefaults(rounds int) Common {
 	}
 	def(&c.Nodes, 50)
 	def(&c.Fanout, 3)
-	def(&c.PacketSize, scuttlebutt.DefaultMaxPacketSize)
+	def(&c.PacketSize, gossip.DefaultMaxPacketSize)
 	def(&c.Rounds, rounds)
 	def(&c.WarmupRounds, 1000)
 	def(&c.SettleRounds, 10)
@@ -88,17 +88,17 @@ func (c Common) withDefaults(rounds int) Common {
 }
 
 // config returns the node configuration the parameters describe.
-func (c Common) config(id string) *scuttlebutt.Config {
+func (c Common) config(id string) gossip.Config {
 	cfg := DefaultConfig(id)
 	cfg.GossipInterval = c.Interval
 	cfg.GossipNodes = c.Fanout
 	cfg.MaxPacketSize = c.PacketSize
 	cfg.TombstoneGracePeriod = c.TombstoneGrace
-	cfg.FailureDetectorConfig.PhiThreshold = c.Phi
-	cfg.FailureDetectorConfig.DeadNodeGracePeriod = c.DeadGrace
-	cfg.EnableCompression = c.Compress
+	cfg.Detector.PhiThreshold = c.Phi
+	cfg.DeadNodeGracePeriod = c.DeadGrace
+	cfg.Compression = c.Compress
 	if c.Configure != nil {
-		c.Configure(cfg)
+		c.Configure(&cfg)
 	}
 	return cfg
 }
@@ -325,7 +325,7 @@ func (r *run) finish() (*Result, error) {
 	var rounds uint64
 	for _, n := range s.Nodes() {
 		if n.Up() {
-			st := n.Core().Stats(s.Now())
+			st := n.Engine().Stats(s.Now())
 			res.DroppedOutgoing += st.DroppedOutgoing
 			res.DroppedMalformed += st.DroppedMalformed
 		}
@@ -341,7 +341,7 @@ func (r *run) finish() (*Result, error) {
 
 // awaitConvergence runs until the cluster converges, for at most k rounds,
 // and records how long that took from now (-1: it did not). Call it once
-// the cores can see the last fault: right after a crash, say, they still
+// the engines can see the last fault: right after a crash, say, they still
 // agree on the old membership.
 func (r *run) awaitConvergence(k int) error {
 	t0 := r.s.Elapsed()

@@ -593,7 +593,7 @@ func DeleteStorm(p DeleteStormParams) (*Result, error) {
 	for _, n := range r.s.Running() {
 		for _, w := range writers {
 			for k := range p.Keys {
-				if _, ok := n.Core().Get(w.ID(), fmt.Sprintf("storm-%03d", k)); ok {
+				if _, ok := n.Engine().Get(w.ID(), fmt.Sprintf("storm-%03d", k)); ok {
 					r.r.StaleKeys++
 				}
 			}
@@ -679,8 +679,8 @@ func GCPartition(p GCPartitionParams) (*Result, error) {
 	// The isolated node's replica of an owner needs a reset when it is
 	// older than the owner's GC watermark (see delta.go).
 	for _, o := range owners {
-		held, _, ok := isolated.Core().Versions(o.ID())
-		_, gc, _ := o.Core().Versions(o.ID())
+		held, _, ok := isolated.Engine().Versions(o.ID())
+		_, gc, _ := o.Engine().Versions(o.ID())
 		if ok && held < gc {
 			r.r.ResetsNeeded++
 		}
@@ -695,7 +695,7 @@ func GCPartition(p GCPartitionParams) (*Result, error) {
 	for _, n := range r.s.Running() {
 		for _, o := range owners {
 			for k := range p.Keys {
-				v, ok := n.Core().Get(o.ID(), key(k))
+				v, ok := n.Engine().Get(o.ID(), key(k))
 				want, live := current[o.ID()][key(k)]
 				switch {
 				case ok && !live:

@@ -15,8 +15,8 @@ import (
 func healthy(t *testing.T, r *Result) {
 	t.Helper()
 	t.Logf("%s: %+v", r.Scenario, *r)
-	require.Zero(t, r.DroppedOutgoing, "datagrams the core could not fit")
-	require.Zero(t, r.DroppedMalformed, "datagrams the core could not decode")
+	require.Zero(t, r.DroppedOutgoing, "datagrams the engine could not fit")
+	require.Zero(t, r.DroppedMalformed, "datagrams the engine could not decode")
 	require.LessOrEqual(t, r.MaxDatagramBytes, r.MaxPacketSize)
 	require.Positive(t, r.MaxDatagramBytes)
 	if r.Scenario != "bootstrap" {

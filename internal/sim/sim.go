@@ -2,35 +2,14 @@ package sim
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
-	"github.com/scuttlego/scuttlebutt/internal/protocol"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
+	"github.com/scuttlego/scuttlebutt/internal/seal"
 )
-
-// Core is the part of the protocol core (package scuttlebutt's rawCore) that
-// the simulator drives. protocol.New returns a value with these methods.
-type Core interface {
-	Tick(now time.Time)
-	Receive(now time.Time, from string, data []byte)
-	Join(addrs []string)
-	Introduce(now time.Time, id, addr string, generation uint64)
-	Set(now time.Time, key, value string) error
-	Delete(now time.Time, key string)
-	Leave(now time.Time)
-	LeaveAcked() bool
-	Ready() ([]protocol.Datagram, []scuttlebutt.NodeEvent)
-	Get(nodeID, key string) (string, bool)
-	LiveIDs() []string
-	DeadIDs() []string
-	Stats(now time.Time) scuttlebutt.Stats
-	Fingerprint() uint64
-	Census() (live, pending, dead int)
-	Versions(nodeID string) (maxVersion, gcVersion uint64, ok bool)
-}
 
 // Network describes the simulated network. The zero value is a perfect
 // network with no delay.
@@ -62,11 +41,19 @@ type Options struct {
 	// Seed decides everything random: phases, latencies, losses and the
 	// seeds of the cores.
 	Seed uint64
-	// Config returns a fresh configuration for a node. Nil means
-	// DefaultConfig.
-	Config func(id string) *scuttlebutt.Config
+	// Config returns the configuration of a node. Nil means DefaultConfig.
+	Config func(id string) gossip.Config
 	// Net is the initial network.
 	Net Network
+	// AlignedRounds starts every node's rounds exactly one gossip interval
+	// after it starts, instead of at a random phase within the interval, so
+	// that nodes started together run their rounds together, in index
+	// order. Script tests use it for readable traces.
+	AlignedRounds bool
+	// Hold keeps every datagram sent instead of putting it on the network:
+	// it waits in Held until Deliver or Drop. Script tests use it to
+	// deliver, reorder and lose datagrams one by one.
+	Hold bool
 	// FaultGrace is how long after a fault ends (a partition heals, a node
 	// gets its packets through again, a node restarts) a NodeDead about the
 	// nodes it affected is still blamed on the fault rather than counted as
@@ -76,12 +63,12 @@ type Options struct {
 }
 
 // DefaultConfig is the configuration nodes get when Options.Config is nil:
-// scuttlebutt.DefaultLANConfig with the given ID, in cluster "sim".
-func DefaultConfig(id string) *scuttlebutt.Config {
-	c := scuttlebutt.DefaultLANConfig()
+// the library's LAN defaults (gossip.DefaultConfig) with the given ID, in
+// cluster "sim".
+func DefaultConfig(id string) gossip.Config {
+	c := gossip.DefaultConfig()
 	c.ClusterID = "sim"
-	c.Node.ID = id
-	c.ListenAddr = "sim:0"
+	c.ID = id
 	return c
 }
 
@@ -89,14 +76,15 @@ func DefaultConfig(id string) *scuttlebutt.Config {
 var Start = time.Unix(1_700_000_000, 0).UTC()
 
 // Node is one node slot of a simulation: a sequence of incarnations of the
-// protocol core with the same ID and address.
+// protocol engine with the same ID and address.
 type Node struct {
 	index     int
 	id, addr  string
-	core      Core
+	core      *gossip.Engine
 	up        bool
 	leaving   bool
-	inc       uint32 // incarnation counter; ticks of older ones are ignored
+	inc       uint32  // incarnation counter; wake-ups of older ones are ignored
+	wakes     []int64 // times of this incarnation's wake-ups in the queue
 	gen       uint64
 	interval  int64
 	maxPacket int
@@ -130,8 +118,8 @@ func (n *Node) Up() bool { return n.up }
 // Leaving reports whether the node is running and has announced its leave.
 func (n *Node) Leaving() bool { return n.up && n.leaving }
 
-// Core returns the running incarnation's core, or nil.
-func (n *Node) Core() Core { return n.core }
+// Engine returns the running incarnation's engine, or nil.
+func (n *Node) Engine() *gossip.Engine { return n.core }
 
 // Generation returns the generation of the latest incarnation.
 func (n *Node) Generation() uint64 { return n.gen }
@@ -167,8 +155,10 @@ type Sim struct {
 	partitions bool
 
 	trace     uint64
-	onEvent   []func(observer *Node, ev scuttlebutt.NodeEvent)
+	onEvent   []func(observer *Node, ev gossip.Event)
 	onReceive []func(n *Node)
+	onSend    []func(from *Node, d gossip.Datagram)
+	held      []Held // datagrams kept by Options.Hold
 
 	delivered, dropped, unknownDest uint64
 	maxDatagram                     int
@@ -247,8 +237,8 @@ func (s *Sim) Dropped() uint64 { return s.dropped }
 // MaxDatagram returns the size of the largest datagram sent.
 func (s *Sim) MaxDatagram() int { return s.maxDatagram }
 
-// OnEvent registers fn to see every event a core emits.
-func (s *Sim) OnEvent(fn func(observer *Node, ev scuttlebutt.NodeEvent)) {
+// OnEvent registers fn to see every event an engine emits.
+func (s *Sim) OnEvent(fn func(observer *Node, ev gossip.Event)) {
 	s.onEvent = append(s.onEvent, fn)
 }
 
@@ -264,20 +254,24 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 		s.Crash(i)
 	}
 	cfg := s.opts.Config(n.id)
-	if cfg.MaxPacketSize == 0 {
-		cfg.MaxPacketSize = scuttlebutt.DefaultMaxPacketSize
-	}
 	gen := uint64(Start.UnixNano() + s.now)
 	if gen <= n.gen {
 		gen = n.gen + 1
 	}
-	c, err := protocol.New(cfg, protocol.Params{Addr: n.addr, Generation: gen, Seed: s.rng.Uint64(), Now: s.Now()}, metadata)
+	seed := s.rng.Uint64()
+	phase := s.rng.Int64N(int64(cfg.GossipInterval))
+	if s.opts.AlignedRounds {
+		phase = int64(cfg.GossipInterval)
+	}
+	core, err := gossip.New(cfg, gossip.Params{
+		Addr: n.addr, Generation: gen, Seed: seed, Nonces: seal.SeededNonces(seed),
+		Now: s.Now(), FirstRound: s.Now().Add(time.Duration(phase)),
+	})
+	if err == nil {
+		err = core.SetAll(s.Now(), metadata)
+	}
 	if err != nil {
 		return fmt.Errorf("sim: starting %s: %w", n.id, err)
-	}
-	core, ok := c.(Core)
-	if !ok {
-		return errors.New("sim: protocol.New returned a value without the Core methods")
 	}
 	if n.started {
 		n.restarts++
@@ -285,6 +279,7 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 	n.started = true
 	n.core, n.up, n.leaving, n.gen = core, true, false, gen
 	n.inc++
+	n.wakes = n.wakes[:0]
 	n.startedAt = s.now
 	n.interval = int64(cfg.GossipInterval)
 	n.maxPacket = cfg.MaxPacketSize
@@ -292,16 +287,12 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 	if s.grace == 0 {
 		s.grace = int64(s.opts.FaultGrace)
 		if s.grace == 0 {
-			fd := cfg.FailureDetectorConfig
-			if fd == nil {
-				fd = scuttlebutt.FailureDetectorDefaultConfig()
-			}
+			fd := cfg.Detector
 			s.grace = int64(fd.AcceptableHeartbeatPause + fd.FirstHeartbeatEstimate + 10*cfg.GossipInterval)
 		}
 	}
-	s.q.push(event{at: s.now + s.rng.Int64N(n.interval), kind: evTick, node: int32(i), inc: n.inc})
 	if len(seeds) > 0 {
-		core.Join(seeds)
+		core.Join(s.Now(), seeds)
 	}
 	s.drain(n)
 	return nil
@@ -336,29 +327,27 @@ func (s *Sim) Crash(i int) {
 	}
 	n.up, n.leaving, n.core = false, false, nil
 	n.inc++
+	n.wakes = n.wakes[:0]
 	n.upTotal += s.now - n.startedAt
 	n.liveCount = 0
 }
 
-// Leave makes node i announce its departure; it stops once a peer
-// acknowledged the leave, or after timeout.
+// Leave makes node i announce its departure; it stops once its engine
+// reports the leave done (a peer acknowledged it), or after timeout.
 func (s *Sim) Leave(i int, timeout time.Duration) {
 	n := s.nodes[i]
 	if !n.up {
 		return
 	}
 	n.leaving = true
-	n.core.Leave(s.Now())
-	s.drain(n)
 	inc := n.inc
 	s.After(timeout, func() {
 		if n.inc == inc {
 			s.Crash(i)
 		}
 	})
-	if n.core.LeaveAcked() {
-		s.Crash(i)
-	}
+	n.core.Leave(s.Now())
+	s.drain(n)
 }
 
 // Set writes a key on node i.
@@ -380,7 +369,7 @@ func (s *Sim) Delete(i int, key string) {
 	if !n.up {
 		return
 	}
-	n.core.Delete(s.Now(), key)
+	_ = n.core.Delete(s.Now(), key)
 	s.drain(n)
 }
 
@@ -444,9 +433,11 @@ func (s *Sim) handle(e *event) {
 		if !n.up || n.inc != e.inc {
 			return
 		}
+		if i := slices.Index(n.wakes, e.at); i >= 0 {
+			n.wakes = slices.Delete(n.wakes, i, i+1)
+		}
 		n.core.Tick(s.Now())
 		s.drain(n)
-		s.q.push(event{at: e.at + n.interval, kind: evTick, node: e.node, inc: e.inc})
 	case evDeliver:
 		s.deliver(e)
 	case evAction:
@@ -456,31 +447,62 @@ func (s *Sim) handle(e *event) {
 	}
 }
 
-// drain takes what node n's core produced: events go to the observers and
-// the trace, datagrams to the network.
+// drain does what node n's engine asks, as a driver must: events go to the
+// observers and the trace, datagrams to the network, seed names are
+// resolved (addresses are names here), a finished leave stops the node, and
+// the engine's next wake-up is scheduled.
 func (s *Sim) drain(n *Node) {
-	out, evs := n.core.Ready()
-	for _, ev := range evs {
-		s.mixInt(uint64(s.now))
-		s.mixInt(uint64(n.index)<<8 | uint64(ev.Event))
-		s.mixString(ev.Node.ID)
-		switch ev.Event {
-		case scuttlebutt.NodeLive:
-			n.liveCount++
-		case scuttlebutt.NodeDead:
-			n.liveCount--
+	for n.up {
+		rd := n.core.Ready()
+		for _, ev := range rd.Events {
+			if ev.Type == gossip.KeyChanged {
+				continue
+			}
+			s.mixInt(uint64(s.now))
+			s.mixInt(uint64(n.index)<<8 | uint64(ev.Type))
+			s.mixString(ev.Node.ID)
+			switch ev.Type {
+			case gossip.NodeLive:
+				n.liveCount++
+			case gossip.NodeDead:
+				n.liveCount--
+			}
+			for _, fn := range s.onEvent {
+				fn(n, ev)
+			}
 		}
-		for _, fn := range s.onEvent {
-			fn(n, ev)
+		for _, d := range rd.Datagrams {
+			s.send(n, d)
 		}
-	}
-	for _, d := range out {
-		s.send(n, d)
+		if rd.LeaveDone && n.leaving {
+			s.Crash(n.index)
+			return
+		}
+		if len(rd.Resolve) > 0 {
+			rs := make([]gossip.Resolution, len(rd.Resolve))
+			for i, name := range rd.Resolve {
+				rs[i] = gossip.Resolution{Name: name, Addr: name}
+			}
+			n.core.SeedsResolved(s.Now(), rs)
+			continue // resolving may have produced more to drain
+		}
+		s.scheduleWake(n, rd.WakeAt)
+		return
 	}
 }
 
+// scheduleWake queues a wake-up of n's engine at t, unless one is queued.
+func (s *Sim) scheduleWake(n *Node, t time.Time) {
+	at := max(int64(t.Sub(Start)), s.now)
+	if slices.Contains(n.wakes, at) {
+		return
+	}
+	n.wakes = append(n.wakes, at)
+	s.q.push(event{at: at, kind: evTick, node: int32(n.index), inc: n.inc})
+}
+
 // send puts one datagram on the network.
-func (s *Sim) send(n *Node, d protocol.Datagram) {
+func (s *Sim) send(n *Node, d gossip.Datagram) {
 	size := len(d.Data)
 	if size > n.maxPacket {
 		s.Fail(fmt.Errorf("sim: %s sent a %d-byte datagram to %s, over MaxPacketSize %d", n.id, size, d.To, n.maxPacket))
@@ -489,6 +511,13 @@ func (s *Sim) send(n *Node, d protocol.Datagram) {
 	s.maxDatagram = max(s.maxDatagram, size)
 	n.bytesSent += uint64(size)
 	n.datagramsSent++
+	for _, fn := range s.onSend {
+		fn(n, d)
+	}
+	if s.opts.Hold {
+		s.held = append(s.held, Held{From: n.index, To: d.To, Data: d.Data, At: s.Elapsed()})
+		return
+	}
 	to, ok := s.byAddr[d.To]
 	if !ok {
 		s.unknownDest++
@@ -546,9 +575,6 @@ func (s *Sim) deliver(e *event) {
 	s.mixBytes(e.data)
 	n.core.Receive(s.Now(), from.addr, e.data)
 	s.drain(n)
-	if n.leaving && n.core.LeaveAcked() {
-		s.Crash(n.index)
-	}
 	for _, fn := range s.onReceive {
 		fn(n)
 	}

@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scuttlego/scuttlebutt"
-	"github.com/scuttlego/scuttlebutt/internal/protocol"
+	"github.com/scuttlego/scuttlebutt/internal/gossip"
 	"github.com/stretchr/testify/require"
 )
 
@@ -49,7 +48,7 @@ func cluster(t *testing.T, n int, opts Options) *Sim {
 func checkLiveCounts(t *testing.T, s *Sim) {
 	t.Helper()
 	for _, n := range s.Running() {
-		require.Len(t, n.Core().LiveIDs(), n.LiveCount(), "%s: live count from events", n.ID())
+		require.Len(t, n.Engine().LiveNodes(), n.LiveCount(), "%s: live count from events", n.ID())
 	}
 }
 
@@ -108,9 +107,9 @@ func TestPartitionSeparatesGroupsAndBlamesTheFault(t *testing.T) {
 	s := cluster(t, 6, Options{Seed: 3})
 	require.NoError(t, s.RunFor(10*time.Second))
 	kinds := map[DeathKind]int{}
-	s.OnEvent(func(o *Node, ev scuttlebutt.NodeEvent) {
-		if ev.Event == scuttlebutt.NodeDead {
-			kinds[s.ClassifyDeath(o, s.Node(int(s.byAddr[ev.Node.GossipPublicAddress])))]++
+	s.OnEvent(func(o *Node, ev gossip.Event) {
+		if ev.Type == gossip.NodeDead {
+			kinds[s.ClassifyDeath(o, s.Node(int(s.byAddr[ev.Node.Addr])))]++
 		}
 	})
 	s.Partition([]int{0, 1, 2}, []int{3, 4, 5})
@@ -160,10 +159,10 @@ func TestOversizeDatagramFailsTheRun(t *testing.T) {
 	require.NoError(t, s.Start(1, []string{s.Node(0).Addr()}, nil))
 	require.NoError(t, s.RunFor(5*time.Second))
 	n := s.Node(1)
-	s.send(n, protocol.Datagram{To: s.Node(0).Addr(), Data: make([]byte, scuttlebutt.DefaultMaxPacketSize+1)})
+	s.send(n, gossip.Datagram{To: s.Node(0).Addr(), Data: make([]byte, gossip.DefaultMaxPacketSize+1)})
 	err := s.RunFor(time.Second)
 	require.ErrorContains(t, err, "over MaxPacketSize")
-	require.LessOrEqual(t, s.MaxDatagram(), scuttlebutt.DefaultMaxPacketSize, "the oversize datagram was not sent")
+	require.LessOrEqual(t, s.MaxDatagram(), gossip.DefaultMaxPacketSize, "the oversize datagram was not sent")
 }
 
 // trace runs a small, eventful simulation and returns its trace hash.
@@ -208,12 +207,13 @@ func TestUpdateTimesIncludeLatency(t *testing.T) {
 	require.Len(t, r.UpdateTimes, 9)
 }
 
-func TestQuantile(t *testing.T) {
-	xs := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	require.Equal(t, 5.0, quantile(xs, 0.5))
-	require.Equal(t, 10.0, quantile(xs, 0.99))
-	require.Equal(t, 1.0, quantile(xs, 0))
-	require.Equal(t, 0.0, quantile(nil, 0.5))
-	s := summarize([]float64{3, 1, 2})
-	require.Equal(t, summary{p50: 2, p99: 3, max: 3, mean: 2}, s)
+func TestSummarize(t *testing.T) {
+	xs := []float64{10, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	s := summarize(xs)
+	require.InDelta(t, 5.5, s.p50, 1e-9, "interpolated between the 5th and 6th")
+	require.InDelta(t, 9.91, s.p99, 1e-9)
+	require.Equal(t, 10.0, s.max)
+	require.InDelta(t, 5.5, s.mean, 1e-9)
+	require.Equal(t, 10.0, xs[0], "the samples are not reordered")
+	require.Equal(t, summary{}, summarize(nil))
 }

@@ -24,7 +24,7 @@ import (
 //
 // A msgpack nil slice decodes as a nil slice and an empty array as an
 // empty non-nil one, as go-msgpack decodes them; a slice is allocated once,
-// at its declared length. Each string is its own allocation: the core
+// at its declared length. Each string is its own allocation: the engine
 // keeps keys and values long after the datagram is gone, and strings
 // sharing one allocation would keep the whole body alive.
 //

@@ -1,0 +1,243 @@
+package gossip
+
+import (
+	"slices"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// A digest lists, for each node, (ID, generation, heartbeat, max version, GC
+// watermark): enough for the receiver to compute what we lack, and to learn
+// fresher heartbeats. About 40 bytes a node, so one 1400-byte datagram holds
+// a few dozen.
+//
+// When every node fits, the digest is complete: the receiver may then take an
+// absent node as one we have never heard of and send it whole. Otherwise the
+// digest is partial and absent nodes mean nothing. A partial digest lists, in
+// this order, as many as fit:
+//
+//  1. ourselves, so peers always get our freshest heartbeat first-hand;
+//  2. the peer we answer, so it learns how far we hold its own state;
+//  3. IDs we saw in peers' digests but hold no state for (generation 0:
+//     "send me all of it"), so new nodes spread;
+//  4. in a Syn, the live peers whose heartbeat is late, oldest first, in at
+//     most a third of the room left (a pull: the responder answers with
+//     fresher heartbeats for them);
+//  5. nodes a peer's digest showed newer than ours, so the peer we talk to
+//     next sends them (when we answer a Syn, that includes the nodes in which
+//     its sender is ahead: they arrive in the Ack of the same exchange);
+//  6. nodes whose versions changed since we last listed them;
+//  7. the rest, from a cursor that rotates over all nodes in ID order, so
+//     every node, and its heartbeat, is covered every ceil(N/k) digests.
+//
+// The simulator measures what this buys (see BENCHMARKS.md).
+
+// fullDigestSize returns the size of a complete digest, or -1 when it is
+// certainly larger than limit.
+func (e *Engine) fullDigestSize(limit int) int {
+	// Every entry costs at least its ID plus 6 bytes; skip the exact sum when
+	// even that cannot fit.
+	if wire.DigestOverhead(len(e.ids))+e.idBytes+6*len(e.ids) > limit {
+		return -1
+	}
+	size := wire.DigestOverhead(len(e.ids))
+	for _, n := range e.sorted {
+		de := n.digestEntry()
+		size += de.Size()
+	}
+	return size
+}
+
+// buildDigest returns a digest of at most budget bytes. answering is the ID
+// of the peer whose Syn we answer, or "". The entries live in a buffer that
+// the next build reuses: encode the digest first.
+func (e *Engine) buildDigest(budget int, answering string) wire.Digest {
+	if full := e.fullDigestSize(budget); full >= 0 && full <= budget {
+		d := wire.Digest{Complete: true, Entries: slices.Grow(e.digestBuf[:0], len(e.ids))}
+		for _, n := range e.sorted {
+			n.changed, n.behind = false, false
+			d.Entries = append(d.Entries, n.digestEntry())
+		}
+		e.changedQ, e.behindQ = e.changedQ[:0], e.behindQ[:0]
+		e.digestBuf = d.Entries[:0]
+		return d
+	}
+	b := digestBuilder{budget: budget, size: wire.DigestOverhead(0), seq: e.nextSeq(), entries: e.digestBuf[:0]}
+	b.addNode(e.self)
+	if n := e.nodes[answering]; n != nil {
+		b.addNode(n)
+	}
+	// IDs we want: consumed once listed, re-queued when seen again.
+	i := 0
+	for ; i < len(e.wantedQ); i++ {
+		id := e.wantedQ[i]
+		if _, known := e.nodes[id]; known {
+			delete(e.wanted, id)
+			continue
+		}
+		if !b.add(wire.DigestEntry{ID: id}) {
+			break
+		}
+		delete(e.wanted, id)
+	}
+	e.wantedQ = e.wantedQ[i:]
+	if answering == "" {
+		// A Syn asks about the peers we heard from least recently: the
+		// responder refreshes their heartbeats in its delta if it knows
+		// newer ones, which cuts the long gaps between heartbeat arrivals
+		// that partial digests otherwise leave, and that the detector
+		// would take for failures. They go before the queues, which can
+		// stay long while state spreads, but take at most a third of the
+		// budget.
+		stale := digestBuilder{budget: b.size + (budget-b.size)/3, size: b.size, seq: b.seq, entries: b.entries}
+		for ; e.staleNext < len(e.stalest) && !stale.full; e.staleNext++ {
+			n := e.stalest[e.staleNext]
+			if e.nodes[n.id] == n && n.listed != b.seq && !stale.addNode(n) {
+				break
+			}
+		}
+		b.size, b.entries = stale.size, stale.entries
+	}
+	e.behindQ = e.drainQueue(&b, e.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
+	e.changedQ = e.drainQueue(&b, e.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
+	for range e.ids {
+		if b.full {
+			break
+		}
+		e.cursor %= len(e.ids)
+		n := e.sorted[e.cursor]
+		if n.listed != b.seq && !b.addNode(n) {
+			break
+		}
+		e.cursor++
+	}
+	e.digestBuf = b.entries[:0]
+	return wire.Digest{Entries: b.entries}
+}
+
+// drainQueue lists queued nodes while they fit and returns what is left.
+func (e *Engine) drainQueue(b *digestBuilder, q []string, flagged func(*nodeState) bool, unflag func(*nodeState)) []string {
+	i := 0
+	for ; i < len(q) && !b.full; i++ {
+		n := e.nodes[q[i]]
+		if n == nil || !flagged(n) {
+			continue
+		}
+		if n.listed != b.seq && !b.addNode(n) {
+			break
+		}
+		unflag(n)
+	}
+	return q[i:]
+}
+
+// nextSeq returns a fresh mark to tag the nodes listed in one build.
+func (e *Engine) nextSeq() uint64 {
+	e.seq++
+	return e.seq
+}
+
+// digestBuilder accumulates entries within a byte budget.
+type digestBuilder struct {
+	budget, size int
+	seq          uint64
+	entries      []wire.DigestEntry
+	full         bool
+}
+
+func (b *digestBuilder) add(e wire.DigestEntry) bool {
+	n := len(b.entries)
+	grow := e.Size() + wire.ArrayHeaderSize(n+1) - wire.ArrayHeaderSize(n)
+	if b.size+grow > b.budget {
+		b.full = true
+		return false
+	}
+	b.size += grow
+	b.entries = append(b.entries, e)
+	return true
+}
+
+func (b *digestBuilder) addNode(n *nodeState) bool {
+	if n.listed == b.seq {
+		return true
+	}
+	if !b.add(n.digestEntry()) {
+		return false
+	}
+	n.listed = b.seq
+	return true
+}
+
+// applyDigest learns from a peer's digest: fresher heartbeats, nodes we have
+// never heard of, and nodes in which the peer is ahead of us.
+func (e *Engine) applyDigest(d *wire.Digest, now time.Time) {
+	for i := range d.Entries {
+		de := &d.Entries[i]
+		if de.ID == e.self.id {
+			e.noteSelfDigest(de)
+			continue
+		}
+		n := e.nodes[de.ID]
+		switch {
+		case n == nil:
+			if de.Generation != 0 && de.ID != "" && !e.buried(de.ID, de.Generation, de.Heartbeat) {
+				e.markWanted(de.ID)
+			}
+		case de.Generation == 0 || de.Generation < n.generation:
+		case de.Generation > n.generation:
+			e.markBehind(n)
+		default:
+			e.observeHeartbeat(n, de.Heartbeat, now)
+			e.noteVersionSeen(n, de.MaxVersion, now)
+			if de.MaxVersion > n.maxVersion {
+				e.markBehind(n)
+			}
+		}
+	}
+}
+
+// noteVersionSeen records that a peer's digest listed n's current
+// incarnation at version v.
+func (e *Engine) noteVersionSeen(n *nodeState, v uint64, now time.Time) {
+	n.seenVersion = max(n.seenVersion, v)
+	if v >= n.maxVersion {
+		n.seenAt = e.fd.Mono(now)
+	}
+}
+
+// noteSelfDigest reads what a peer holds of our own state.
+func (e *Engine) noteSelfDigest(de *wire.DigestEntry) {
+	if de.Generation == e.self.generation && e.leave.version > 0 && de.MaxVersion >= e.leave.version {
+		e.leave.acked = true
+		e.leaveDone()
+	}
+}
+
+// markChanged queues n to be listed early in our next digests.
+func (e *Engine) markChanged(n *nodeState) {
+	if !n.changed {
+		n.changed = true
+		e.changedQ = append(e.changedQ, n.id)
+	}
+}
+
+// markBehind records that a peer holds newer state of n than we do.
+func (e *Engine) markBehind(n *nodeState) {
+	if !n.behind {
+		n.behind = true
+		e.behindQ = append(e.behindQ, n.id)
+	}
+}
+
+// markWanted records the ID of a node we have never heard of.
+func (e *Engine) markWanted(id string) {
+	if _, ok := e.wanted[id]; ok || len(e.wanted) >= maxWanted {
+		return
+	}
+	e.wanted[id] = struct{}{}
+	e.wantedQ = append(e.wantedQ, id)
+}
+
+// maxWanted bounds the IDs remembered from digests before their state arrives.
+const maxWanted = 1024

@@ -1,0 +1,214 @@
+package gossip
+
+import (
+	"errors"
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/seal"
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// One exchange reconciles two nodes in three datagrams (van Renesse et al.,
+// "Efficient reconciliation and flow control for anti-entropy protocols"):
+//
+//	initiator → responder  Syn(digest)
+//	responder → initiator  SynAck(digest, delta for the initiator)
+//	initiator → responder  Ack(delta for the responder)
+//
+// Every datagram is built to fit MaxPacketSize: the sizes of digest and delta
+// are computed before encoding, against the exact budget left by the header,
+// the sealing overhead and the message's own framing.
+
+// sendSyn opens an exchange with the node at addr.
+func (e *Engine) sendSyn(addr string) {
+	e.send(addr, wire.MsgSyn, e.cfg.MaxPacketSize, func(budget int) seal.Message {
+		m := wire.Syn{From: e.self.id}
+		m.Digest = e.buildDigest(budget-wire.SynOverhead(m.From), "")
+		return &synOut{e: e, m: m}
+	})
+}
+
+// Receive handles one datagram from addr, the transport address it came from.
+func (e *Engine) Receive(now time.Time, addr string, b []byte) {
+	e.stats.PacketsReceived++
+	e.stats.BytesReceived += uint64(len(b))
+	if len(b) > e.cfg.MaxPacketSize {
+		e.stats.DroppedOversize++
+		return
+	}
+	h, body, err := wire.ParseHeader(b)
+	if err != nil {
+		e.stats.DroppedMalformed++
+		return
+	}
+	if h.Type == wire.MsgWrongCluster {
+		e.stats.WrongClusterReplies++
+		return
+	}
+	if h.ClusterID != e.cfg.ClusterID {
+		e.stats.DroppedClusterMismatch++
+		if h.Type == wire.MsgSyn {
+			e.replyWrongCluster(now, addr, len(b))
+		}
+		return
+	}
+	body, err = e.sealer.Open(b[:len(b)-len(body)], h.Flags, body)
+	if err != nil {
+		e.countOpenError(err)
+		return
+	}
+	switch h.Type {
+	case wire.MsgSyn:
+		var m wire.Syn
+		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(m.From) {
+			e.handleSyn(now, addr, &m, len(b))
+		}
+	case wire.MsgSynAck:
+		var m wire.SynAck
+		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(m.From) {
+			e.handleSynAck(now, addr, &m, len(b))
+		}
+	case wire.MsgAck:
+		var m wire.Ack
+		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(m.From) {
+			e.heard(addr)
+			e.applyDelta(&m.Delta, now)
+			e.contact(m.From, now)
+		}
+	default:
+		e.stats.DroppedMalformed++
+	}
+}
+
+// decode counts a decoding failure.
+func (e *Engine) decode(err error) bool {
+	if err != nil {
+		e.stats.DroppedMalformed++
+		return false
+	}
+	return true
+}
+
+// fromPeer rejects datagrams claiming to come from ourselves (a loop through
+// a seed list naming our own address, or a forgery) or from nobody.
+func (e *Engine) fromPeer(id string) bool {
+	if id == e.self.id || id == "" {
+		e.stats.DroppedMalformed++
+		return false
+	}
+	return true
+}
+
+// contact treats a valid datagram from a known node as proof of life,
+// except for a node we hold dead: nothing in a datagram proves it was sent
+// recently (it may be a replay, even on an encrypted cluster), so a dead node
+// comes back only with a heartbeat newer than any we saw (observeHeartbeat)
+// or a new generation.
+func (e *Engine) contact(id string, now time.Time) {
+	if n := e.nodes[id]; n != nil && n.status != statusDead {
+		e.directContact(id, now)
+	}
+}
+
+func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
+	limit := e.replyLimit(addr, m.From, reqLen)
+	e.heard(addr)
+	e.applyDigest(&m.Digest, now)
+	e.contact(m.From, now)
+	e.send(addr, wire.MsgSynAck, limit, func(budget int) seal.Message {
+		r := wire.SynAck{From: e.self.id}
+		room := budget - wire.SynAckOverhead(r.From)
+		if room < wire.DigestOverhead(0)+wire.DeltaOverhead(0) {
+			return nil // a request too small to answer within the bound
+		}
+		// The delta gets what the digest does not need, and at least half.
+		reserve := room / 2
+		if full := e.fullDigestSize(reserve); full >= 0 {
+			reserve = min(reserve, full)
+		}
+		r.Delta = e.buildDelta(&m.Digest, room-reserve)
+		r.Digest = e.buildDigest(room-r.Delta.Size(), m.From)
+		return &synAckOut{e: e, m: r}
+	})
+}
+
+func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {
+	if t, ok := e.synSent[addr]; ok {
+		delete(e.synSent, addr)
+		e.rtts.observe(time.Duration(e.fd.Mono(now) - t).Seconds())
+	}
+	limit := e.replyLimit(addr, m.From, reqLen)
+	e.heard(addr)
+	e.applyDelta(&m.Delta, now)
+	e.applyDigest(&m.Digest, now)
+	e.contact(m.From, now)
+	e.send(addr, wire.MsgAck, limit, func(budget int) seal.Message {
+		a := wire.Ack{From: e.self.id}
+		if budget < wire.AckOverhead(a.From)+wire.DeltaOverhead(0) {
+			return nil
+		}
+		a.Delta = e.buildDelta(&m.Digest, budget-wire.AckOverhead(a.From))
+		if len(a.Delta.Nodes) == 0 {
+			return nil
+		}
+		return &ackOut{m: a}
+	})
+}
+
+// unknownReplyFactor bounds the reply to a sender we do not know: at most
+// this many times the size of its datagram (see replyLimit).
+const unknownReplyFactor = 4
+
+// replyLimit returns the size limit of our reply to a datagram of reqLen
+// bytes from node id at addr. A node we know at that address gets a full
+// datagram. Anyone else (a joiner, or a forger using a spoofed source
+// address to aim our replies at a victim) gets at most unknownReplyFactor
+// times what it sent, so we can never be used to amplify traffic. A joiner
+// still makes progress: our first SynAck lists its ID as wanted, so its Ack
+// brings us its state, and from its next exchange on it is known.
+func (e *Engine) replyLimit(addr, id string, reqLen int) int {
+	if n := e.nodes[id]; n != nil && n.addr == addr {
+		return e.cfg.MaxPacketSize
+	}
+	return min(e.cfg.MaxPacketSize, unknownReplyFactor*reqLen)
+}
+
+// replyWrongCluster answers a Syn from another cluster with a bare header,
+// at most once per sender and interval and never larger than the request,
+// so that it cannot be used to amplify traffic.
+func (e *Engine) replyWrongCluster(now time.Time, addr string, reqLen int) {
+	h := wire.Header{Type: wire.MsgWrongCluster, ClusterID: e.cfg.ClusterID}
+	if h.Size() > reqLen {
+		return
+	}
+	if last, ok := e.lastWrongCl[addr]; ok && now.Sub(last) < 10*e.cfg.GossipInterval {
+		return
+	}
+	if len(e.lastWrongCl) >= maxWrongClusterPeers {
+		for a, t := range e.lastWrongCl {
+			if now.Sub(t) >= 10*e.cfg.GossipInterval {
+				delete(e.lastWrongCl, a)
+			}
+		}
+		if len(e.lastWrongCl) >= maxWrongClusterPeers {
+			return
+		}
+	}
+	e.lastWrongCl[addr] = now
+	e.emitDatagram(addr, wire.AppendHeader(nil, &h))
+}
+
+// maxWrongClusterPeers bounds the senders remembered for rate limiting.
+const maxWrongClusterPeers = 1024
+
+// countOpenError counts a datagram that could not be opened.
+func (e *Engine) countOpenError(err error) {
+	switch {
+	case errors.Is(err, seal.ErrAuth):
+		e.stats.DroppedAuth++
+	case errors.Is(err, seal.ErrOversize):
+		e.stats.DroppedOversize++
+	default:
+		e.stats.DroppedMalformed++
+	}
+}

@@ -1,0 +1,115 @@
+package gossip
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// round runs one gossip round: heartbeat, TTL expiry, failure detection,
+// garbage collection, a Syn to each chosen peer, and, while no peer is
+// live, a request to resolve the seeds again (their addresses may have
+// changed).
+func (e *Engine) round(now time.Time) {
+	e.self.heartbeat++
+	e.expireTTLs(now)
+	e.checkPeers(now)
+	e.collectTombstones(now)
+	e.sortStalest(now)
+	e.forgetUnansweredSyns(now)
+	for _, addr := range e.gossipTargets() {
+		e.sendSyn(addr)
+		e.synSent[addr] = e.fd.Mono(now)
+	}
+	e.stats.Rounds++
+	if e.liveCount() == 0 {
+		e.requestResolve(e.join.names)
+	}
+}
+
+// forgetUnansweredSyns drops the send times of Syns that went unanswered
+// for ten rounds: lost, or sent to a node that is gone.
+func (e *Engine) forgetUnansweredSyns(now time.Time) {
+	old := e.fd.Mono(now.Add(-10 * e.cfg.GossipInterval))
+	for a, t := range e.synSent {
+		if t < old {
+			delete(e.synSent, a)
+		}
+	}
+}
+
+// sortStalest collects the live peers whose heartbeat is late (not heard for
+// twice the usual interval), oldest first, for this round's Syn digests.
+// Only late peers are sorted, so a round costs O(N) plus a small sort.
+func (e *Engine) sortStalest(now time.Time) {
+	mean, _ := e.typicalInterval()
+	late := e.fd.Mono(now.Add(-2 * max(mean, e.cfg.GossipInterval)))
+	e.stalest = e.stalest[:0]
+	for _, n := range e.sorted {
+		if n != e.self && n.status == statusLive && n.window.LastMono() < late {
+			e.stalest = append(e.stalest, n)
+		}
+	}
+	slices.SortStableFunc(e.stalest, func(a, b *nodeState) int {
+		return cmp.Compare(a.window.LastMono(), b.window.LastMono())
+	})
+	e.staleNext = 0
+}
+
+// liveCount returns the number of live peers.
+func (e *Engine) liveCount() int {
+	k := 0
+	for _, n := range e.sorted {
+		if n != e.self && n.status == statusLive {
+			k++
+		}
+	}
+	return k
+}
+
+// gossipTargets chooses this round's peers: GossipNodes random live peers;
+// with probability dead/(live+1) one node that is dead or pending, so
+// partitions heal and newcomers are confirmed by direct contact; and a seed
+// with probability 1/(live+1), every seed while no peer is live.
+func (e *Engine) gossipTargets() []string {
+	// The candidate lists reuse their memory from round to round.
+	liveIDs, otherIDs := e.liveScratch[:0], e.otherScratch[:0]
+	defer func() { e.liveScratch, e.otherScratch = liveIDs[:0], otherIDs[:0] }()
+	for _, n := range e.sorted {
+		switch {
+		case n == e.self || n.status == statusLeft:
+		case n.status == statusLive:
+			liveIDs = append(liveIDs, n.addr)
+		default:
+			otherIDs = append(otherIDs, n.addr)
+		}
+	}
+	targets := make([]string, 0, e.cfg.GossipNodes+2)
+	k := min(e.cfg.GossipNodes, len(liveIDs))
+	for i := range k { // partial Fisher-Yates
+		j := i + e.rng.IntN(len(liveIDs)-i)
+		liveIDs[i], liveIDs[j] = liveIDs[j], liveIDs[i]
+		targets = append(targets, liveIDs[i])
+	}
+	if len(otherIDs) > 0 && e.rng.Float64() < float64(len(otherIDs))/float64(len(liveIDs)+1) {
+		targets = appendUnique(targets, otherIDs[e.rng.IntN(len(otherIDs))])
+	}
+	seeds := e.join.addrs
+	switch {
+	case len(seeds) == 0:
+	case len(liveIDs) == 0:
+		for _, s := range seeds {
+			targets = appendUnique(targets, s)
+		}
+	case e.rng.Float64() < 1/float64(len(liveIDs)+1):
+		targets = appendUnique(targets, seeds[e.rng.IntN(len(seeds))])
+	}
+	return slices.DeleteFunc(targets, func(a string) bool { return a == e.self.addr || a == "" })
+}
+
+func appendUnique(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
