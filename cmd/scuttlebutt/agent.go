@@ -203,7 +203,7 @@ func startAgent(o *agentOptions, log *slog.Logger) (*agent, error) {
 	a.wg.Add(1)
 	go a.samplePhi()
 	if a.httpLn != nil {
-		a.httpSrv = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		a.httpSrv = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 		if tcp, ok := a.httpLn.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 			log.Warn("HTTP API on a non-loopback address: it has no authentication and shows the cluster's state", "http", a.httpLn.Addr().String(), "writes", o.httpWrite)
 		}

@@ -158,8 +158,9 @@
     if (!gen) return ['–', 'not known'];
     const started = new Date(gen / 1e6);
     const pad = (n) => String(n).padStart(2, '0');
-    const text = pad(started.getMonth() + 1) + '-' + pad(started.getDate()) + ' ' +
-      pad(started.getHours()) + ':' + pad(started.getMinutes()) + ':' + pad(started.getSeconds());
+    const time = pad(started.getHours()) + ':' + pad(started.getMinutes()) + ':' + pad(started.getSeconds());
+    const today = new Date().toDateString() === started.toDateString();
+    const text = today ? time : pad(started.getMonth() + 1) + '-' + pad(started.getDate()) + ' ' + time;
     return [text, 'generation ' + gen + ': started ' + started.toString()];
   }
 
