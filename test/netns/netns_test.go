@@ -13,13 +13,17 @@ import (
 // failure detector and 1 s rounds, a crashed node is convicted about 4.5 s
 // after its last heartbeat arrives, plus a round or two for that heartbeat
 // to travel; the detector itself runs once per round, which can add one
-// more. The agents run with those defaults. On this test's six hosts the
-// observed detection times are 5 to 9 s after the kill (heartbeats relayed
-// by gossip arrive with a jitter of up to a round, which the detector's
-// deviation reflects), so the margin is wide enough for a loaded machine.
+// more: 7.5 s. The agents run with those defaults. On these six hosts the
+// detection times observed were 4.9 to 9.95 s after the kill, most often
+// 6 to 8 s: heartbeats relayed by gossip arrive up to a round early or
+// late, and the detector's deviation (floored by the deviation measured over
+// all peers) grows with that jitter, as the README's Tuning formula says. The
+// margin covers that and a loaded machine; a node not convicted at all, or
+// convicted much later, still fails.
 const (
+	settle          = 8 * time.Second
 	readmeDetection = 4500*time.Millisecond + 3*time.Second
-	detectionMargin = 3 * time.Second
+	detectionMargin = 4500 * time.Millisecond
 )
 
 // hostIDs returns the IDs of hosts.
@@ -55,8 +59,8 @@ func view(h *host) string {
 }
 
 // TestMultiHost runs six agents on six hosts and checks, in order: they
-// all join; a key spreads; a kill -9 is detected by every other within the
-// README's bound; a partition between two groups heals without restart;
+// all join; a key spreads; no host convicts another while the cluster is
+// steady; a kill -9 is detected by every other within the README's bound; a partition between two groups heals without restart;
 // a host losing 80% of its datagrams, and a one-way cut between two
 // others, make no healthy host convict another.
 func TestMultiHost(t *testing.T) {
@@ -79,7 +83,8 @@ func TestMultiHost(t *testing.T) {
 		}
 		return true
 	}, 20*time.Second, 100*time.Millisecond, "the six agents did not all join: h1 sees %s", view(h1))
-	t.Logf("all six joined in %v", time.Since(phase).Round(time.Millisecond))
+	joined := time.Now()
+	t.Logf("all six joined in %v", joined.Sub(phase).Round(time.Millisecond))
 	watchers := map[*host]*watcher{}
 	for _, h := range hosts {
 		watchers[h] = h.watch()
@@ -98,6 +103,22 @@ func TestMultiHost(t *testing.T) {
 		return true
 	}, 10*time.Second, 50*time.Millisecond, "h2's key did not reach every host")
 	t.Logf("h2's key reached every host in %v", time.Since(phase).Round(time.Millisecond))
+
+	// A steady cluster: no host convicts another while the failure
+	// detectors settle (the README's detection time assumes settled
+	// windows: a young one has seen few, irregular intervals).
+	for time.Since(joined) < settle {
+		for _, h := range hosts {
+			require.True(t, sees(h, "live", hosts), "%s convicted a healthy host: %s", h.id, view(h))
+		}
+		time.Sleep(250 * time.Millisecond) // sampling the views, not waiting for a condition
+	}
+	for _, h := range hosts {
+		for _, o := range hosts {
+			require.Empty(t, watchers[h].deaths(o.id, joined), "%s reported %s dead in a healthy cluster", h.id, o.id)
+		}
+	}
+	t.Logf("steady for %v: no conviction", settle)
 
 	// kill -9: every other host reports h6 dead within the bound.
 	killed := time.Now()
