@@ -224,14 +224,14 @@ func TestHostileTrafficIsCountedAndGossipGoesOn(t *testing.T) {
 	attacker, err := net.NewTransport("attacker:666")
 	require.NoError(t, err)
 	defer attacker.Close()
-	valid := []byte{0xB5, 1, 1, 2, 7, 'd', 'e', 'f', 'a', 'u', 'l', 't'} // a header, encrypted flag
+	valid := []byte{0xB5, 2, 1, 2, 7, 'd', 'e', 'f', 'a', 'u', 'l', 't'} // a header, encrypted flag
 	junk := [][]byte{
 		{},
 		bytes.Repeat([]byte{0xff}, 2000),      // oversize
 		valid[:4],                             // truncated
 		append([]byte{0xB5, 9}, valid[2:]...), // wrong version
 		append(bytes.Clone(valid), make([]byte, 40)...),                 // fails authentication
-		append([]byte{0xB5, 1, 1, 0, 5, 'o', 't', 'h', 'e', 'r'}, 0x92), // another cluster
+		append([]byte{0xB5, 2, 1, 0, 5, 'o', 't', 'h', 'e', 'r'}, 0x92), // another cluster
 		[]byte("GET / HTTP/1.1\r\n\r\n"),
 	}
 	for range 50 {

@@ -39,6 +39,27 @@ func AppendAck(dst []byte, m *Ack) []byte {
 	return appendDelta(dst, &m.Delta)
 }
 
+// AppendHeartbeat appends the msgpack body of m to dst and returns the
+// extended slice. It appends exactly m.Size() bytes.
+func AppendHeartbeat(dst []byte, m *Heartbeat) []byte {
+	dst = append(dst, mpFixArray|heartbeatFields)
+	dst = appendStr(dst, m.From)
+	dst = appendUint(dst, m.Generation)
+	dst = appendUint(dst, m.Seq)
+	dst = appendUint(dst, m.Heard)
+	dst = appendUint(dst, m.Subjects)
+	return appendUint(dst, m.MaxVersion)
+}
+
+// AppendPush appends the msgpack body of m to dst and returns the extended
+// slice. It appends exactly m.Size() bytes.
+func AppendPush(dst []byte, m *Push) []byte {
+	dst = append(dst, mpFixArray|pushFields)
+	dst = appendStr(dst, m.From)
+	dst = appendUint(dst, m.Hops)
+	return appendDelta(dst, &m.Delta)
+}
+
 // DecodeSyn decodes the body of a Syn into m, replacing all of m. The
 // whole body must be one Syn. Errors wrap ErrMalformed; after an error m
 // is unspecified. m does not alias body.
@@ -64,6 +85,24 @@ func DecodeAck(body []byte, m *Ack) (err error) {
 	defer recoverMalformed(&err)
 	*m = Ack{}
 	return decodeAck(body, m)
+}
+
+// DecodeHeartbeat decodes the body of a Heartbeat into m, replacing all of
+// m. The whole body must be one Heartbeat. Errors wrap ErrMalformed; after
+// an error m is unspecified. m does not alias body.
+func DecodeHeartbeat(body []byte, m *Heartbeat) (err error) {
+	defer recoverMalformed(&err)
+	*m = Heartbeat{}
+	return decodeHeartbeat(body, m)
+}
+
+// DecodePush decodes the body of a Push into m, replacing all of m. The
+// whole body must be one Push. Errors wrap ErrMalformed; after an error m
+// is unspecified. m does not alias body.
+func DecodePush(body []byte, m *Push) (err error) {
+	defer recoverMalformed(&err)
+	*m = Push{}
+	return decodePush(body, m)
 }
 
 // errDecoderPanic is wrapped by the error of a Decode function whose

@@ -457,3 +457,36 @@ func decodeAck(b []byte, m *Ack) (err error) {
 	}
 	return d.end()
 }
+
+func decodeHeartbeat(b []byte, m *Heartbeat) (err error) {
+	d := decoder{b: b}
+	if err = d.structHeader("Heartbeat", heartbeatFields); err != nil {
+		return err
+	}
+	if m.From, err = d.str(); err != nil {
+		return err
+	}
+	for _, v := range [...]*uint64{&m.Generation, &m.Seq, &m.Heard, &m.Subjects, &m.MaxVersion} {
+		if *v, err = d.uint(); err != nil {
+			return err
+		}
+	}
+	return d.end()
+}
+
+func decodePush(b []byte, m *Push) (err error) {
+	d := decoder{b: b}
+	if err = d.structHeader("Push", pushFields); err != nil {
+		return err
+	}
+	if m.From, err = d.str(); err != nil {
+		return err
+	}
+	if m.Hops, err = d.uint(); err != nil {
+		return err
+	}
+	if err = d.delta(&m.Delta); err != nil {
+		return err
+	}
+	return d.end()
+}

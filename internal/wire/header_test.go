@@ -13,6 +13,8 @@ func TestHeaderRoundTrip(t *testing.T) {
 		{Type: MsgSynAck, Flags: FlagCompressed, ClusterID: "c"},
 		{Type: MsgAck, Flags: FlagCompressed | FlagEncrypted, ClusterID: pool[:128]},
 		{Type: MsgWrongCluster, ClusterID: pool[:MaxClusterIDLen]},
+		{Type: MsgHeartbeat, ClusterID: "c"},
+		{Type: MsgPush, Flags: FlagEncrypted, ClusterID: "c"},
 	} {
 		b := AppendHeader([]byte{}, &h)
 		b = append(b, "body"...)
@@ -25,7 +27,7 @@ func TestHeaderRoundTrip(t *testing.T) {
 
 func TestHeaderLayout(t *testing.T) {
 	h := Header{Type: MsgAck, Flags: FlagEncrypted, ClusterID: "ab"}
-	require.Equal(t, []byte{0xB5, 1, 3, 2, 2, 'a', 'b'}, AppendHeader(nil, &h))
+	require.Equal(t, []byte{0xB5, 2, 3, 2, 2, 'a', 'b'}, AppendHeader(nil, &h))
 }
 
 func TestAppendHeaderRejectsLongClusterID(t *testing.T) {
@@ -51,10 +53,11 @@ func TestParseHeaderErrors(t *testing.T) {
 		{"short cluster ID", valid[:7], ErrTruncated},
 		{"cluster ID length past end", with(4, 255), ErrTruncated},
 		{"bad magic", with(0, 0xB4), ErrBadMagic},
-		{"bad version", with(1, 2), ErrBadVersion},
+		{"old version", with(1, 1), ErrBadVersion},
+		{"next version", with(1, 3), ErrBadVersion},
 		{"version zero", with(1, 0), ErrBadVersion},
 		{"type zero", with(2, 0), ErrUnknownType},
-		{"type five", with(2, 5), ErrUnknownType},
+		{"type seven", with(2, 7), ErrUnknownType},
 		{"type 255", with(2, 255), ErrUnknownType},
 	}
 	for _, c := range cases {

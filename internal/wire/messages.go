@@ -8,7 +8,8 @@
 //
 //	byte 0     Magic (0xB5)
 //	byte 1     Version (1)
-//	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster)
+//	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster,
+//	           MsgHeartbeat, MsgPush)
 //	byte 3     flags (FlagCompressed, FlagEncrypted)
 //	byte 4     length L of the cluster ID (0..255)
 //	bytes 5..  the cluster ID (L bytes)
@@ -30,8 +31,10 @@ package wire
 // Magic is the first byte of every datagram.
 const Magic byte = 0xB5
 
-// Version is the wire format version carried in byte 1.
-const Version byte = 1
+// Version is the wire format version carried in byte 1. Version 2 added
+// heartbeats and pushes; nodes of other versions drop each other's
+// datagrams.
+const Version byte = 2
 
 // MsgType identifies the message carried by a datagram.
 type MsgType uint8
@@ -42,6 +45,8 @@ const (
 	MsgSynAck       MsgType = 2 // SynAck: the responder's digest and a delta for the initiator
 	MsgAck          MsgType = 3 // Ack: the initiator's delta for the responder
 	MsgWrongCluster MsgType = 4 // WrongCluster: empty body; "you reached another cluster"
+	MsgHeartbeat    MsgType = 5 // Heartbeat: a subject's heartbeat to one of its observers
+	MsgPush         MsgType = 6 // Push: an unsolicited delta, forwarded once by those it is new to
 )
 
 // Header flags.
@@ -128,5 +133,27 @@ type SynAck struct {
 type Ack struct {
 	_struct struct{} `codec:",toarray"` //nolint:unused
 	From    string
+	Delta   Delta
+}
+
+// Heartbeat is what a node sends each round to each of its observers: the
+// arrival times feed the observer's failure detector for that one edge.
+type Heartbeat struct {
+	_struct    struct{} `codec:",toarray"` //nolint:unused
+	From       string
+	Generation uint64 // the sender's incarnation
+	Seq        uint64 // the sender's heartbeat counter, one more each round
+	Heard      uint64 // how many of the sender's subjects it heard from lately
+	Subjects   uint64 // how many subjects the sender watches
+	MaxVersion uint64 // the sender's own max version, so an observer sees it is behind
+}
+
+// Push carries changes as soon as they are made: the writer sends its new
+// entries to a few peers, and each peer that learns something new from it
+// forwards that part once, one hop further, up to a bound on Hops.
+type Push struct {
+	_struct struct{} `codec:",toarray"` //nolint:unused
+	From    string
+	Hops    uint64 // forwards so far: 0 when From is the writer
 	Delta   Delta
 }

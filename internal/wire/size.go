@@ -17,6 +17,8 @@ const (
 	synFields         = 2
 	synAckFields      = 3
 	ackFields         = 2
+	heartbeatFields   = 6
+	pushFields        = 3
 )
 
 // UintSize is the encoded size of the unsigned integer v: 1 for a positive
@@ -148,3 +150,18 @@ func (m *SynAck) Size() int { return SynAckOverhead(m.From) + m.Digest.Size() + 
 
 // Size is the encoded size of the body m, as AppendAck writes it.
 func (m *Ack) Size() int { return AckOverhead(m.From) + m.Delta.Size() }
+
+// Size is the encoded size of the body m, as AppendHeartbeat writes it.
+func (m *Heartbeat) Size() int {
+	return ArrayHeaderSize(heartbeatFields) + StrSize(len(m.From)) + UintSize(m.Generation) +
+		UintSize(m.Seq) + UintSize(m.Heard) + UintSize(m.Subjects) + UintSize(m.MaxVersion)
+}
+
+// PushOverhead is the encoded size of a Push body from the given sender at
+// the given hop count, less its Delta.
+func PushOverhead(from string, hops uint64) int {
+	return ArrayHeaderSize(pushFields) + StrSize(len(from)) + UintSize(hops)
+}
+
+// Size is the encoded size of the body m, as AppendPush writes it.
+func (m *Push) Size() int { return PushOverhead(m.From, m.Hops) + m.Delta.Size() }
