@@ -22,8 +22,8 @@ came. The JSON is the second argument, or standard input when only ADDR is
 given. With -key-file the message is encrypted, and replies decrypted, as
 the cluster's nodes do it; with -compress its body is DEFLATE-compressed.
 
-Message JSON ("type" is syn, synack or ack; "from" the sender's node ID;
-"cluster", if given, overrides -cluster):
+Message JSON ("type" is syn, synack, ack, heartbeat or push; "from" the
+sender's node ID; "cluster", if given, overrides -cluster):
 
   {"type": "syn", "from": "probe", "digest": {"complete": true, "entries": [
      {"id": "a", "generation": 1, "heartbeat": 7, "max_version": 3, "gc_version": 0}]}}
@@ -31,6 +31,9 @@ Message JSON ("type" is syn, synack or ack; "from" the sender's node ID;
      "addr": "10.0.0.9:9111", "generation": 1, "heartbeat": 1, "from_version": 0,
      "max_version": 1, "gc_version": 0, "entries": [
        {"key": "role", "value": "probe", "version": 1, "status": "set"}]}]}}
+  {"type": "heartbeat", "from": "probe", "generation": 1, "seq": 5, "heard": 2,
+     "subjects": 3, "max_version": 1}
+  {"type": "push", "from": "probe", "hops": 0, "delta": {"nodes": [...]}}
 
 A node answers a sender it does not know with at most four times the bytes
 it was sent, so a small Syn gets a small SynAck.`

@@ -210,3 +210,35 @@ func TestInjectFramingMatchesTheLibrary(t *testing.T) {
 	require.Equal(t, []string{"encrypted"}, m.Flags)
 	require.Contains(t, m.Error, "authentication")
 }
+
+// Every message type inject sends decodes back to what was asked: a node
+// that echoes the datagram shows what went out.
+func TestInjectEncodesEveryType(t *testing.T) {
+	delta := `"delta":{"nodes":[{"id":"p","addr":"127.0.0.1:9","generation":3,"heartbeat":4,"from_version":1,"max_version":2,"gc_version":1,"reset":true,"entries":[{"key":"k","value":"v","version":2,"status":"set"}]}]}`
+	digest := `"digest":{"complete":true,"entries":[{"id":"p","generation":3,"heartbeat":4,"max_version":2,"gc_version":1}]}`
+	for _, msg := range []string{
+		`{"type":"syn","from":"p",` + digest + `}`,
+		`{"type":"synack","from":"p",` + digest + `,` + delta + `}`,
+		`{"type":"ack","from":"p",` + delta + `}`,
+		`{"type":"heartbeat","from":"p","generation":3,"seq":9,"heard":2,"subjects":4,"max_version":2}`,
+		`{"type":"push","from":"p","hops":1,` + delta + `}`,
+	} {
+		addr, _ := fakeNode(t, func(req []byte) []byte { return req })
+		code, out, errOut := runCLI(t, nil, "", "inject", "-wait", "5s", "-count", "1", addr, msg)
+		require.Equal(t, exitOK, code, "%s: %s", msg, errOut)
+		var want, got map[string]any
+		require.NoError(t, json.Unmarshal([]byte(msg), &want))
+		require.NoError(t, json.Unmarshal([]byte(out), &got))
+		for _, k := range []string{"source", "bytes", "cluster"} {
+			delete(got, k)
+		}
+		require.Equal(t, want, got, msg)
+	}
+	for _, bad := range []string{
+		`{"type":"syn",` + delta + `}`, `{"type":"ack",` + digest + `}`, `{"type":"heartbeat",` + delta + `}`,
+		`{"type":"ack","seq":1}`, `{"type":"syn","hops":1}`,
+	} {
+		code, _, _ := runCLI(t, nil, "", "inject", "127.0.0.1:1", bad)
+		require.Equal(t, exitUsage, code, bad)
+	}
+}

@@ -12,7 +12,8 @@ import (
 
 // The JSON form of a gossip message, read by inject and printed for each
 // reply. Field names follow internal/wire; the header's cluster ID is
-// "cluster" and its message type "type".
+// "cluster" and its message type "type". A heartbeat carries generation,
+// seq, heard, subjects and max_version; a push hops and a delta.
 //
 //	{"type": "syn", "from": "probe",
 //	 "digest": {"complete": true, "entries": [
@@ -25,7 +26,8 @@ import (
 
 // messageJSON is one gossip message.
 type messageJSON struct {
-	// Type is "syn", "synack", "ack" or, in replies only, "wrongcluster".
+	// Type is "syn", "synack", "ack", "heartbeat", "push" or, in replies
+	// only, "wrongcluster".
 	Type string `json:"type"`
 	// Cluster is the header's cluster ID; in input, empty means -cluster.
 	Cluster string `json:"cluster,omitempty"`
@@ -37,7 +39,15 @@ type messageJSON struct {
 	Bytes  int         `json:"bytes,omitempty"`
 	From   string      `json:"from,omitempty"`
 	Digest *digestJSON `json:"digest,omitempty"` // syn, synack
-	Delta  *deltaJSON  `json:"delta,omitempty"`  // synack, ack
+	Delta  *deltaJSON  `json:"delta,omitempty"`  // synack, ack, push
+	// Heartbeat fields.
+	Generation uint64 `json:"generation,omitempty"`
+	Seq        uint64 `json:"seq,omitempty"`
+	Heard      uint64 `json:"heard,omitempty"`
+	Subjects   uint64 `json:"subjects,omitempty"`
+	MaxVersion uint64 `json:"max_version,omitempty"`
+	// Hops is a push's forward count.
+	Hops uint64 `json:"hops,omitempty"`
 	// Error is, in replies, why the datagram could not be read.
 	Error string `json:"error,omitempty"`
 }
@@ -81,6 +91,7 @@ type entryJSON struct {
 
 var msgTypes = map[string]wire.MsgType{
 	"syn": wire.MsgSyn, "synack": wire.MsgSynAck, "ack": wire.MsgAck, "wrongcluster": wire.MsgWrongCluster,
+	"heartbeat": wire.MsgHeartbeat, "push": wire.MsgPush,
 }
 
 var statusNames = map[uint8]string{wire.StatusSet: "set", wire.StatusDeleted: "deleted", wire.StatusLeft: "left"}
@@ -99,17 +110,22 @@ func parseMessage(data []byte) (*messageJSON, error) {
 	}
 	m.Type = strings.ToLower(m.Type)
 	switch m.Type {
-	case "syn", "synack", "ack":
+	case "syn", "synack", "ack", "heartbeat", "push":
 	case "":
-		return nil, errors.New(`message JSON: no "type" (syn, synack or ack)`)
+		return nil, errors.New(`message JSON: no "type" (syn, synack, ack, heartbeat or push)`)
 	default:
-		return nil, fmt.Errorf("message JSON: type %q: want syn, synack or ack", m.Type)
+		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat or push", m.Type)
 	}
-	if m.Type == "syn" && m.Delta != nil {
-		return nil, errors.New("message JSON: a syn has no delta")
-	}
-	if m.Type == "ack" && m.Digest != nil {
-		return nil, errors.New("message JSON: an ack has no digest")
+	hasHeartbeat := m.Generation != 0 || m.Seq != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0
+	switch {
+	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat"):
+		return nil, fmt.Errorf("message JSON: a %s has no delta", m.Type)
+	case m.Digest != nil && m.Type != "syn" && m.Type != "synack":
+		return nil, fmt.Errorf("message JSON: a %s has no digest", m.Type)
+	case hasHeartbeat && m.Type != "heartbeat":
+		return nil, fmt.Errorf("message JSON: generation, seq, heard, subjects and max_version are a heartbeat's, not a %s's", m.Type)
+	case m.Hops != 0 && m.Type != "push":
+		return nil, fmt.Errorf("message JSON: hops is a push's, not a %s's", m.Type)
 	}
 	return &m, nil
 }
@@ -132,6 +148,15 @@ func (m *messageJSON) body() (wire.MsgType, []byte, error) {
 			return 0, nil, err
 		}
 		return t, wire.AppendAck(nil, &wire.Ack{From: m.From, Delta: d}), nil
+	case wire.MsgHeartbeat:
+		return t, wire.AppendHeartbeat(nil, &wire.Heartbeat{From: m.From, Generation: m.Generation, Seq: m.Seq,
+			Heard: m.Heard, Subjects: m.Subjects, MaxVersion: m.MaxVersion}), nil
+	case wire.MsgPush:
+		d, err := m.Delta.wire()
+		if err != nil {
+			return 0, nil, err
+		}
+		return t, wire.AppendPush(nil, &wire.Push{From: m.From, Hops: m.Hops, Delta: d}), nil
 	}
 	return 0, nil, fmt.Errorf("cannot send a %q message", m.Type)
 }
@@ -202,6 +227,18 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 			return nil, err
 		}
 		m.Type, m.From, m.Delta = "ack", a.From, deltaFromWire(&a.Delta)
+	case wire.MsgHeartbeat:
+		var h wire.Heartbeat
+		if err := wire.DecodeHeartbeat(body, &h); err != nil {
+			return nil, err
+		}
+		m.Type, m.From, m.Generation, m.Seq, m.Heard, m.Subjects, m.MaxVersion = "heartbeat", h.From, h.Generation, h.Seq, h.Heard, h.Subjects, h.MaxVersion
+	case wire.MsgPush:
+		var p wire.Push
+		if err := wire.DecodePush(body, &p); err != nil {
+			return nil, err
+		}
+		m.Type, m.From, m.Hops, m.Delta = "push", p.From, p.Hops, deltaFromWire(&p.Delta)
 	case wire.MsgWrongCluster:
 		m.Type = "wrongcluster"
 	default:
