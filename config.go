@@ -82,7 +82,21 @@ type Config struct {
 	// is reset rather than left with the stale key. 0 means
 	// DefaultTombstoneGracePeriod.
 	TombstoneGracePeriod time.Duration
+	// Observers is K, the number of observers that watch each member with
+	// direct heartbeats; a member is removed when H of them alert about it
+	// (see the README's Failure detection). 0 means DefaultObservers (10).
+	// Each node sends K heartbeats a round; everyone watches everyone in a
+	// cluster of at most K+1 nodes.
+	Observers int
+	// DisablePush turns off pushing changes at once: they spread by the
+	// periodic anti-entropy exchanges alone, GossipNodes of them a round
+	// instead of one. For comparison, and for networks where bursts hurt.
+	DisablePush bool
 }
+
+// DefaultObservers is the number of observers of each member when
+// Config.Observers is 0.
+const DefaultObservers = gossip.DefaultObservers
 
 // DefaultTombstoneGracePeriod is the tombstone lifetime used when
 // Config.TombstoneGracePeriod is 0.
@@ -189,6 +203,9 @@ func (c *Config) normalized() (*Config, error) {
 	if n.TombstoneGracePeriod == 0 {
 		n.TombstoneGracePeriod = DefaultTombstoneGracePeriod
 	}
+	if n.Observers == 0 {
+		n.Observers = DefaultObservers
+	}
 	switch len(n.SecretKey) {
 	case 0, 16, 24, 32:
 	default:
@@ -252,6 +269,8 @@ func (c *Config) engineConfig(kr *Keyring) gossip.Config {
 			FirstHeartbeatEstimate:   fd.FirstHeartbeatEstimate,
 		},
 		DeadNodeGracePeriod: fd.DeadNodeGracePeriod,
+		Observers:           c.Observers,
+		DisablePush:         c.DisablePush,
 	}
 	if kr != nil {
 		g.Keyring = &kr.k

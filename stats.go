@@ -34,7 +34,28 @@ type Stats struct {
 	WrongClusterReplies uint64
 	// Rounds counts gossip rounds.
 	Rounds uint64
-	// Phi is the current suspicion level of each live peer, by node ID.
+	// HeartbeatsSent and HeartbeatsReceived count the direct heartbeats
+	// this node sent to its observers and received from its subjects.
+	HeartbeatsSent     uint64
+	HeartbeatsReceived uint64
+	// AlertsRaised and AlertsWithdrawn count this node's alerts about its
+	// subjects: raised when a subject's phi crossed the threshold,
+	// withdrawn when its heartbeats resumed before a verdict.
+	AlertsRaised    uint64
+	AlertsWithdrawn uint64
+	// VerdictsApplied counts the members this node removed on their
+	// observers' alerts.
+	VerdictsApplied uint64
+	// PushesSent counts push datagrams: this node's changes sent at once,
+	// and others' forwarded.
+	PushesSent uint64
+	// TimesRemoved and Rejoins count how often this node learnt that the
+	// cluster had removed it, and rejoined as a new incarnation.
+	TimesRemoved uint64
+	Rejoins      uint64
+	// Phi is the current suspicion level of each edge this node observes:
+	// its subjects that sent it heartbeats (about K of them, not every
+	// peer), by node ID.
 	Phi map[string]float64
 	// DatagramSizes is the histogram of the sizes, in bytes, of the
 	// datagrams sent.
@@ -74,6 +95,10 @@ func (sb *Scuttlebutt) Stats() Stats {
 		DroppedClusterMismatch: g.DroppedClusterMismatch, DroppedOversize: g.DroppedOversize,
 		DroppedOutgoing: g.DroppedOutgoing, WrongClusterReplies: g.WrongClusterReplies,
 		Rounds: g.Rounds, Phi: g.Phi,
+		HeartbeatsSent: g.HeartbeatsSent, HeartbeatsReceived: g.HeartbeatsReceived,
+		AlertsRaised: g.AlertsRaised, AlertsWithdrawn: g.AlertsWithdrawn,
+		VerdictsApplied: g.VerdictsApplied, PushesSent: g.PushesSent,
+		TimesRemoved: g.TimesRemoved, Rejoins: g.Rejoins,
 		DatagramSizes: histogram(g.DatagramSizes), RoundTrips: histogram(g.RoundTrips),
 		ConvictionPhi: histogram(g.ConvictionPhi),
 	}

@@ -73,7 +73,7 @@ func TestInjectWrongCluster(t *testing.T) {
 // An Ack carries state: the node takes the delta of an unknown node.
 func TestInjectAckAddsState(t *testing.T) {
 	a := startTestAgent(t, "-id", "a")
-	ack := `{"type":"ack","from":"probe","delta":{"nodes":[{"id":"probe","addr":"127.0.0.1:9","generation":1,"heartbeat":1,
+	ack := `{"type":"ack","from":"probe","delta":{"nodes":[{"id":"probe","addr":"127.0.0.1:9","generation":1,"flags":1,
 		"from_version":0,"max_version":2,"gc_version":0,"entries":[
 		{"key":"role","value":"probe","version":1,"status":"set"},{"key":"gone","version":2,"status":"deleted"}]}]}}`
 	code, out, errOut := runCLI(t, nil, "", "inject", a.gossipAddr(), ack)
@@ -159,8 +159,8 @@ func TestInjectFramingMatchesTheLibrary(t *testing.T) {
 	keys := [][]byte{key2, key1}
 	s, err := newSealer([][]byte{key1, key2}) // the node's primary is inject's second key
 	require.NoError(t, err)
-	ack := wire.SynAck{From: "fake", Digest: wire.Digest{Complete: true, Entries: []wire.DigestEntry{{ID: "fake", Generation: 7, Heartbeat: 3, MaxVersion: 2}}},
-		Delta: wire.Delta{Nodes: []wire.NodeDelta{{ID: "fake", Addr: "127.0.0.1:1", Generation: 7, Heartbeat: 3, MaxVersion: 2, Entries: []wire.Entry{
+	ack := wire.SynAck{From: "fake", Digest: wire.Digest{Complete: true, Entries: []wire.DigestEntry{{ID: "fake", Generation: 7, Flags: 0, MaxVersion: 2}}},
+		Delta: wire.Delta{Nodes: []wire.NodeDelta{{ID: "fake", Addr: "127.0.0.1:1", Generation: 7, Flags: 0, MaxVersion: 2, Entries: []wire.Entry{
 			{Key: "role", Value: strings.Repeat("web", 100), Version: 1}, {Key: "old", Version: 2, Status: wire.StatusDeleted}}}}}}
 	addr, requests := fakeNode(t, func([]byte) []byte {
 		body := seal.Compress(nil, wire.AppendSynAck(nil, &ack))
@@ -172,7 +172,7 @@ func TestInjectFramingMatchesTheLibrary(t *testing.T) {
 	})
 	file := writeKeyFile(t, []byte(hexKey(keys[0])+"\n"+hexKey(keys[1])+"\n"))
 	code, out, errOut := runCLI(t, nil, "", "inject", "-cluster", "c", "-key-file", file, "-compress", "-wait", "5s", "-count", "1", addr,
-		`{"type":"syn","from":"probe","digest":{"complete":false,"entries":[{"id":"fake","generation":7,"heartbeat":1,"max_version":0,"gc_version":0}]}}`)
+		`{"type":"syn","from":"probe","digest":{"complete":false,"entries":[{"id":"fake","generation":7,"flags":1,"max_version":0,"gc_version":0}]}}`)
 	require.Equal(t, exitOK, code, errOut)
 
 	// What inject sent opens with the library's sealer and decodes.
@@ -187,7 +187,7 @@ func TestInjectFramingMatchesTheLibrary(t *testing.T) {
 	require.NoError(t, wire.DecodeSyn(plain, &syn))
 	require.Equal(t, "probe", syn.From)
 	require.False(t, syn.Digest.Complete)
-	require.Equal(t, []wire.DigestEntry{{ID: "fake", Generation: 7, Heartbeat: 1}}, syn.Digest.Entries)
+	require.Equal(t, []wire.DigestEntry{{ID: "fake", Generation: 7, Flags: wire.DigestRemoved}}, syn.Digest.Entries)
 
 	// And the reply was opened, decompressed and decoded.
 	m := replies(t, out)[0]
@@ -214,8 +214,8 @@ func TestInjectFramingMatchesTheLibrary(t *testing.T) {
 // Every message type inject sends decodes back to what was asked: a node
 // that echoes the datagram shows what went out.
 func TestInjectEncodesEveryType(t *testing.T) {
-	delta := `"delta":{"nodes":[{"id":"p","addr":"127.0.0.1:9","generation":3,"heartbeat":4,"from_version":1,"max_version":2,"gc_version":1,"reset":true,"entries":[{"key":"k","value":"v","version":2,"status":"set"}]}]}`
-	digest := `"digest":{"complete":true,"entries":[{"id":"p","generation":3,"heartbeat":4,"max_version":2,"gc_version":1}]}`
+	delta := `"delta":{"nodes":[{"id":"p","addr":"127.0.0.1:9","generation":3,"flags":4,"from_version":1,"max_version":2,"gc_version":1,"reset":true,"entries":[{"key":"k","value":"v","version":2,"status":"set"}]}]}`
+	digest := `"digest":{"complete":true,"entries":[{"id":"p","generation":3,"flags":4,"max_version":2,"gc_version":1}]}`
 	for _, msg := range []string{
 		`{"type":"syn","from":"p",` + digest + `}`,
 		`{"type":"synack","from":"p",` + digest + `,` + delta + `}`,

@@ -17,11 +17,11 @@ import (
 //
 //	{"type": "syn", "from": "probe",
 //	 "digest": {"complete": true, "entries": [
-//	   {"id": "a", "generation": 1, "heartbeat": 7, "max_version": 3, "gc_version": 0}]}}
+//	   {"id": "a", "generation": 1, "flags": 0, "max_version": 3, "gc_version": 0}]}}
 //
 //	{"type": "ack", "from": "probe",
 //	 "delta": {"nodes": [{"id": "probe", "addr": "10.0.0.9:9111", "generation": 1,
-//	   "heartbeat": 1, "from_version": 0, "max_version": 1, "gc_version": 0, "reset": false,
+//	   "flags": 0, "from_version": 0, "max_version": 1, "gc_version": 0, "reset": false,
 //	   "entries": [{"key": "role", "value": "probe", "version": 1, "status": "set"}]}]}}
 
 // messageJSON is one gossip message.
@@ -60,7 +60,7 @@ type digestJSON struct {
 type digestEntryJSON struct {
 	ID         string `json:"id"`
 	Generation uint64 `json:"generation"`
-	Heartbeat  uint64 `json:"heartbeat"`
+	Flags      uint64 `json:"flags"`
 	MaxVersion uint64 `json:"max_version"`
 	GCVersion  uint64 `json:"gc_version"`
 }
@@ -73,7 +73,7 @@ type nodeDeltaJSON struct {
 	ID          string      `json:"id"`
 	Addr        string      `json:"addr,omitempty"`
 	Generation  uint64      `json:"generation"`
-	Heartbeat   uint64      `json:"heartbeat"`
+	Flags       uint64      `json:"flags"`
 	FromVersion uint64      `json:"from_version"`
 	MaxVersion  uint64      `json:"max_version"`
 	GCVersion   uint64      `json:"gc_version"`
@@ -167,7 +167,7 @@ func (d *digestJSON) wire() wire.Digest {
 	}
 	out := wire.Digest{Complete: d.Complete, Entries: make([]wire.DigestEntry, 0, len(d.Entries))}
 	for _, e := range d.Entries {
-		out.Entries = append(out.Entries, wire.DigestEntry{ID: e.ID, Generation: e.Generation, Heartbeat: e.Heartbeat, MaxVersion: e.MaxVersion, GCVersion: e.GCVersion})
+		out.Entries = append(out.Entries, wire.DigestEntry{ID: e.ID, Generation: e.Generation, Flags: e.Flags, MaxVersion: e.MaxVersion, GCVersion: e.GCVersion})
 	}
 	return out
 }
@@ -178,7 +178,7 @@ func (d *deltaJSON) wire() (wire.Delta, error) {
 		return out, nil
 	}
 	for _, n := range d.Nodes {
-		nd := wire.NodeDelta{ID: n.ID, Addr: n.Addr, Generation: n.Generation, Heartbeat: n.Heartbeat, FromVersion: n.FromVersion,
+		nd := wire.NodeDelta{ID: n.ID, Addr: n.Addr, Generation: n.Generation, Flags: n.Flags, FromVersion: n.FromVersion,
 			MaxVersion: n.MaxVersion, GCVersion: n.GCVersion, Reset: n.Reset, Entries: make([]wire.Entry, 0, len(n.Entries))}
 		for _, e := range n.Entries {
 			st, err := parseStatus(e.Status)
@@ -250,7 +250,7 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 func digestFromWire(d *wire.Digest) *digestJSON {
 	out := &digestJSON{Complete: d.Complete, Entries: make([]digestEntryJSON, 0, len(d.Entries))}
 	for _, e := range d.Entries {
-		out.Entries = append(out.Entries, digestEntryJSON{ID: e.ID, Generation: e.Generation, Heartbeat: e.Heartbeat, MaxVersion: e.MaxVersion, GCVersion: e.GCVersion})
+		out.Entries = append(out.Entries, digestEntryJSON{ID: e.ID, Generation: e.Generation, Flags: e.Flags, MaxVersion: e.MaxVersion, GCVersion: e.GCVersion})
 	}
 	return out
 }
@@ -258,7 +258,7 @@ func digestFromWire(d *wire.Digest) *digestJSON {
 func deltaFromWire(d *wire.Delta) *deltaJSON {
 	out := &deltaJSON{Nodes: make([]nodeDeltaJSON, 0, len(d.Nodes))}
 	for _, n := range d.Nodes {
-		nd := nodeDeltaJSON{ID: n.ID, Addr: n.Addr, Generation: n.Generation, Heartbeat: n.Heartbeat, FromVersion: n.FromVersion,
+		nd := nodeDeltaJSON{ID: n.ID, Addr: n.Addr, Generation: n.Generation, Flags: n.Flags, FromVersion: n.FromVersion,
 			MaxVersion: n.MaxVersion, GCVersion: n.GCVersion, Reset: n.Reset, Entries: make([]entryJSON, 0, len(n.Entries))}
 		for _, e := range n.Entries {
 			st, ok := statusNames[e.Status]

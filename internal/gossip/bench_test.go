@@ -89,7 +89,7 @@ func BenchmarkApplyDelta(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		dst := benchCore(b, 0, 0)
-		dst.applyDelta(&delta, now)
+		dst.applyDelta(&delta, "bench-peer", now)
 	}
 }
 

@@ -54,7 +54,20 @@ type Config struct {
 	// DeadNodeGracePeriod is how long a dead, left or never-confirmed
 	// node's state is kept before it is removed.
 	DeadNodeGracePeriod time.Duration
+	// Observers is K, the number of observers watching each member (see
+	// rings.go and verdict.go).
+	Observers int
+	// DisablePush leaves changes to anti-entropy alone: nothing is pushed,
+	// and each round runs GossipNodes exchanges instead of one.
+	DisablePush bool
 }
+
+// DefaultObservers is K when Config.Observers is not set by a caller of
+// DefaultConfig: Rapid's choice, with H = 9 and L = 3.
+const DefaultObservers = 10
+
+// MaxObservers bounds Config.Observers.
+const MaxObservers = 64
 
 // DefaultConfig returns the LAN defaults for a node of cluster "default"
 // with an empty ID, which the caller must set.
@@ -68,6 +81,7 @@ func DefaultConfig() Config {
 		TombstoneGracePeriod: DefaultTombstoneGracePeriod,
 		Detector:             phi.DefaultConfig(),
 		DeadNodeGracePeriod:  time.Hour,
+		Observers:            DefaultObservers,
 	}
 }
 
@@ -126,6 +140,8 @@ func (c *Config) Validate() error {
 		return configError("FirstHeartbeatEstimate must be positive, got %v", fd.FirstHeartbeatEstimate)
 	case c.DeadNodeGracePeriod < 0:
 		return configError("DeadNodeGracePeriod must not be negative, got %v", c.DeadNodeGracePeriod)
+	case c.Observers < 1 || c.Observers > MaxObservers:
+		return configError("Observers must be in [1, %d], got %d", MaxObservers, c.Observers)
 	}
 	return nil
 }

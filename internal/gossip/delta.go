@@ -17,8 +17,9 @@ import (
 //
 // Nodes are ordered: those the receiver has never seen (or holds an older
 // generation of) first, then resets, then the most stale (most entries
-// missing: scuttle-depth), then heartbeat-only refreshes; ties are broken at
-// random so no node starves.
+// missing: scuttle-depth); ties are broken at random so no node starves.
+// The state of a node held removed is not offered to a receiver that lacks
+// the node: relaying a corpse would make it track one.
 //
 // Tombstones are collected a grace period after deletion; the highest
 // collected version is the node's GC watermark. A receiver whose max version
@@ -35,7 +36,6 @@ const (
 	rankUnknown deltaRank = iota
 	rankReset
 	rankStale
-	rankHeartbeat
 )
 
 type deltaCandidate struct {
@@ -59,14 +59,15 @@ func (e *Engine) buildDelta(d *wire.Digest, budget int) wire.Delta {
 		n.deltaMark = seq
 		switch {
 		case de.Generation < n.generation:
+			if de.Generation == 0 && (n.status == statusDead || n.status == statusLeft) {
+				continue
+			}
 			cands = append(cands, deltaCandidate{n: n, rank: rankUnknown, missing: len(n.kvs)})
 		case de.Generation > n.generation:
 		case de.MaxVersion < n.gcVersion && de.GCVersion < n.gcVersion:
 			cands = append(cands, deltaCandidate{n: n, rank: rankReset, missing: len(n.kvs)})
 		case de.MaxVersion < n.maxVersion:
 			cands = append(cands, deltaCandidate{n: n, from: de.MaxVersion, rank: rankStale, missing: len(n.entriesAfter(de.MaxVersion))})
-		case de.Heartbeat < n.heartbeat && de.MaxVersion == n.maxVersion:
-			cands = append(cands, deltaCandidate{n: n, from: de.MaxVersion, rank: rankHeartbeat})
 		}
 	}
 	if d.Complete {
@@ -116,7 +117,6 @@ func (e *Engine) fillNodeDelta(cd deltaCandidate, room, count int) (wire.NodeDel
 	nd := wire.NodeDelta{
 		ID:          n.id,
 		Generation:  n.generation,
-		Heartbeat:   n.heartbeat,
 		FromVersion: cd.from,
 		MaxVersion:  n.maxVersion, // sized as if complete; cleared below if cut
 		GCVersion:   n.gcVersion,
@@ -125,10 +125,7 @@ func (e *Engine) fillNodeDelta(cd deltaCandidate, room, count int) (wire.NodeDel
 	if cd.from == 0 {
 		nd.Addr = n.addr
 	}
-	var es []*kvEntry
-	if cd.rank != rankHeartbeat {
-		es = n.entriesAfter(cd.from)
-	}
+	es := n.entriesAfter(cd.from)
 	room -= wire.ArrayHeaderSize(count+1) - wire.ArrayHeaderSize(count)
 	size := nd.FixedSize()
 	k := 0
@@ -161,56 +158,79 @@ func (e *kvEntry) wire() wire.Entry {
 	return wire.Entry{Key: e.key, Value: e.value, Version: e.version, Status: e.status}
 }
 
-// applyDelta merges a peer's delta, node by node.
-func (e *Engine) applyDelta(d *wire.Delta, now time.Time) {
+// applyDelta merges a delta from peer from, node by node: the sender's own
+// node delta is first-hand, the others relayed (see admission.go).
+func (e *Engine) applyDelta(d *wire.Delta, from string, now time.Time) {
 	for i := range d.Nodes {
-		e.applyNodeDelta(&d.Nodes[i], now)
+		src := fromRelay
+		if d.Nodes[i].ID == from {
+			src = fromDirect
+		}
+		e.applyNodeDeltaFrom(&d.Nodes[i], now, src)
 	}
 }
 
-func (e *Engine) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
+// applyNodeDeltaFrom merges one node delta learnt from src and reports
+// whether it taught this node anything: a new incarnation, or entries.
+func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src source) (advanced bool) {
 	if nd.ID == e.self.id || nd.ID == "" || nd.Generation == 0 {
-		return
+		return false
 	}
 	n := e.nodes[nd.ID]
 	changed := false             // user keys changed: one NodeUpdate for the whole delta
 	var before map[string]string // user keys before a replacement, for subscribers
+	fresh, restarted, wasCutLarge := false, false, false
 	switch {
 	case n == nil:
-		if nd.FromVersion != 0 || nd.Addr == "" || e.buried(nd.ID, nd.Generation, nd.Heartbeat) {
-			return
+		if nd.FromVersion != 0 || nd.Addr == "" || e.buried(nd.ID, nd.Generation) {
+			return false
 		}
 		delete(e.graves, nd.ID)
 		n = e.newNode(nd.ID, nd.Addr, nd.Generation)
-		n.status = statusPending
-		n.statusSince = e.fd.Mono(now)
-		n.heartbeat = nd.Heartbeat
 		e.insertNode(n)
+		e.markPending(n, now)
+		fresh = true
 	case nd.Generation < n.generation:
-		return
+		return false
 	case nd.Generation > n.generation:
 		if nd.FromVersion != 0 || nd.Addr == "" {
 			e.markBehind(n)
-			return
+			return false
 		}
-		// A new incarnation: its old state is gone, and its start is
-		// proof of life.
+		// A new incarnation: its old state is gone. A member that
+		// restarted or rejoined stays a member; any other waits for
+		// admission.
+		wasCutLarge = n.cutLarge
+		restarted = n.status == statusLive
 		before = n.userKeys()
 		changed = len(before) > 0
-		n.clear()
+		e.deleteAlert(n.id, now) // about the old incarnation: moot
+		e.dropEdge(n)
+		e.clearNode(n)
+		old := n.generation
 		n.seenVersion, n.seenAt = 0, phi.NoTime
 		n.generation = nd.Generation
-		n.heartbeat = nd.Heartbeat
 		n.addr = nd.Addr
-		if n.status == statusLeft {
-			n.status = statusDead
-		}
-		if n.status == statusLive {
-			e.resumeWindow(n, now)
-		} else {
-			e.revive(n, now, ReasonRestarted)
+		n.cutLarge, n.cutLocal, n.spareUntil = false, false, 0
+		fresh = !restarted
+		switch {
+		case restarted && rejoinsOf(nd.Generation) == 0:
+			// A process restart: the old incarnation is gone and the
+			// new one is here, and a consumer keeping a set of live
+			// nodes sees both. (A rejoin of a member this node never
+			// removed is the same process, with the same keys: it
+			// stays a member silently.)
+			e.emitGen(NodeDead, n, old, ReasonRestarted)
+			e.emit(NodeLive, n, ReasonRestarted)
+		case restarted:
+		case n.wasLive:
+			n.keysBefore = before
+			fallthrough
+		default:
+			e.markPending(n, now)
 		}
 	}
+	advanced = fresh || restarted
 	// A reset we no longer need (we caught up meanwhile) applies as a
 	// normal delta: entries we hold are skipped.
 	if nd.Reset && n.maxVersion < nd.GCVersion && n.gcVersion < nd.GCVersion {
@@ -218,21 +238,24 @@ func (e *Engine) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 			before = n.userKeys()
 		}
 		changed = changed || len(before) > 0
-		n.clear()
+		e.clearNode(n)
 		n.gcVersion = nd.GCVersion
 		e.resets++
+		advanced = true
 	}
-	e.observeHeartbeat(n, nd.Heartbeat, now)
 	if nd.FromVersion > n.maxVersion {
 		e.markBehind(n) // a gap: wait for a delta from our version
 		if changed {
 			e.noteStateReplaced(n, before)
 			e.noteUpdate(n)
 		}
-		return
+		e.afterDelta(n, fresh, src, wasCutLarge, now)
+		return advanced
 	}
+	maxBefore := n.maxVersion
 	applied, ok := e.applyEntries(n, nd, now, before == nil)
 	changed = changed || applied
+	advanced = advanced || n.maxVersion > maxBefore
 	if before != nil {
 		e.noteStateReplaced(n, before)
 	}
@@ -247,11 +270,38 @@ func (e *Engine) applyNodeDelta(nd *wire.NodeDelta, now time.Time) {
 		e.markChanged(n)
 		e.noteUpdate(n)
 	}
+	e.afterDelta(n, fresh, src, wasCutLarge, now)
+	return advanced
+}
+
+// afterDelta starts the admission of a fresh incarnation, or takes a delta
+// from a fresh source as evidence that the node runs. A fresh incarnation
+// learnt first-hand outside a push (a joiner's first exchange with its
+// seed) is pushed on at once, so that the cluster learns of it in
+// milliseconds rather than rounds.
+func (e *Engine) afterDelta(n *nodeState, fresh bool, src source, wasCutLarge bool, now time.Time) {
+	switch {
+	case fresh:
+		e.startPending(n, src, wasCutLarge, now)
+		if src == fromDirect && n.status == statusLive {
+			e.forwardFresh = append(e.forwardFresh, n)
+		}
+	case src != fromRelay:
+		e.evidence(n, now)
+	}
+}
+
+// clearNode forgets n's entries, and the alerts they held.
+func (e *Engine) clearNode(n *nodeState) {
+	e.forgetAlertsOf(n)
+	n.clear()
 }
 
 // applyEntries applies the entries of nd above n's max version, reporting
-// each to subscribers when notify is set. It stops with ok false at the
-// first entry out of order or malformed.
+// each user key to subscribers when notify is set. It stops with ok false
+// at the first entry out of order or malformed. changed reports a user
+// key change; reserved keys (the leave marker, alerts, the end of a
+// probation) take effect here.
 func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, notify bool) (changed, ok bool) {
 	prev := nd.FromVersion
 	for i := range nd.Entries {
@@ -271,13 +321,20 @@ func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, n
 			n.tombstones++
 		}
 		n.maxVersion = we.Version
-		if we.Status == wire.StatusLeft {
+		switch {
+		case we.Status == wire.StatusLeft:
 			e.setStatus(n, statusLeft, now, ReasonLeft)
-			continue
-		}
-		changed = true
-		if notify {
-			e.noteKeyChange(n, we.Key, we.Value, we.Status == wire.StatusDeleted)
+			e.dropEdge(n)
+		case reserved(we.Key):
+			e.noteAlertKey(n, we.Key, we.Value, we.Status == wire.StatusSet)
+			if we.Key == probationKey && we.Status == wire.StatusSet {
+				e.noteProbationKey(n, now)
+			}
+		default:
+			changed = true
+			if notify {
+				e.noteKeyChange(n, we.Key, we.Value, we.Status == wire.StatusDeleted)
+			}
 		}
 	}
 	return changed, true

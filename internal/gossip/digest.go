@@ -7,29 +7,28 @@ import (
 	"github.com/scuttlego/scuttlebutt/internal/wire"
 )
 
-// A digest lists, for each node, (ID, generation, heartbeat, max version, GC
-// watermark): enough for the receiver to compute what we lack, and to learn
-// fresher heartbeats. About 40 bytes a node, so one 1400-byte datagram holds
-// a few dozen.
+// A digest lists, for each node, (ID, generation, flags, max version, GC
+// watermark): enough for the receiver to compute what we lack. The flags
+// say whether we hold the incarnation removed, so that a removed node
+// learns it must rejoin. About 30 bytes a node, so one 1400-byte datagram
+// holds a few dozen. Heartbeats do not travel in digests (see monitor.go),
+// so at rest a node's digest entry does not change.
 //
 // When every node fits, the digest is complete: the receiver may then take an
 // absent node as one we have never heard of and send it whole. Otherwise the
 // digest is partial and absent nodes mean nothing. A partial digest lists, in
 // this order, as many as fit:
 //
-//  1. ourselves, so peers always get our freshest heartbeat first-hand;
+//  1. ourselves, so peers always learn our latest version first-hand;
 //  2. the peer we answer, so it learns how far we hold its own state;
 //  3. IDs we saw in peers' digests but hold no state for (generation 0:
 //     "send me all of it"), so new nodes spread;
-//  4. in a Syn, the live peers whose heartbeat is late, oldest first, in at
-//     most a third of the room left (a pull: the responder answers with
-//     fresher heartbeats for them);
-//  5. nodes a peer's digest showed newer than ours, so the peer we talk to
+//  4. nodes a peer's digest showed newer than ours, so the peer we talk to
 //     next sends them (when we answer a Syn, that includes the nodes in which
 //     its sender is ahead: they arrive in the Ack of the same exchange);
-//  6. nodes whose versions changed since we last listed them;
-//  7. the rest, from a cursor that rotates over all nodes in ID order, so
-//     every node, and its heartbeat, is covered every ceil(N/k) digests.
+//  5. nodes whose versions changed since we last listed them;
+//  6. the rest, from a cursor that rotates over all nodes in ID order, so
+//     every node is covered every ceil(N/k) digests.
 //
 // The simulator measures what this buys (see BENCHMARKS.md).
 
@@ -52,9 +51,27 @@ func (e *Engine) fullDigestSize(limit int) int {
 // buildDigest returns a digest of at most budget bytes. answering is the ID
 // of the peer whose Syn we answer, or "". The entries live in a buffer that
 // the next build reuses: encode the digest first.
+//
+// A peer we answer whose incarnation we removed and have since collected
+// (we hold only its grave) gets an entry flagging it removed, so that it
+// learns it must rejoin.
 func (e *Engine) buildDigest(budget int, answering string) wire.Digest {
+	var told *wire.DigestEntry
+	if g, ok := e.graves[answering]; ok && !g.local && e.nodes[answering] == nil {
+		told = &wire.DigestEntry{ID: answering, Generation: g.generation, Flags: wire.DigestRemoved}
+		budget -= told.Size() + 2 // with room for a longer array header
+	}
+	d := e.buildDigestOf(budget, answering)
+	if told != nil && budget >= 0 {
+		d.Entries = append(d.Entries, *told)
+		e.digestBuf = d.Entries[:0]
+	}
+	return d
+}
+
+func (e *Engine) buildDigestOf(budget int, answering string) wire.Digest {
 	if full := e.fullDigestSize(budget); full >= 0 && full <= budget {
-		d := wire.Digest{Complete: true, Entries: slices.Grow(e.digestBuf[:0], len(e.ids))}
+		d := wire.Digest{Complete: true, Entries: slices.Grow(e.digestBuf[:0], len(e.ids)+1)}
 		for _, n := range e.sorted {
 			n.changed, n.behind = false, false
 			d.Entries = append(d.Entries, n.digestEntry())
@@ -82,23 +99,6 @@ func (e *Engine) buildDigest(budget int, answering string) wire.Digest {
 		delete(e.wanted, id)
 	}
 	e.wantedQ = e.wantedQ[i:]
-	if answering == "" {
-		// A Syn asks about the peers we heard from least recently: the
-		// responder refreshes their heartbeats in its delta if it knows
-		// newer ones, which cuts the long gaps between heartbeat arrivals
-		// that partial digests otherwise leave, and that the detector
-		// would take for failures. They go before the queues, which can
-		// stay long while state spreads, but take at most a third of the
-		// budget.
-		stale := digestBuilder{budget: b.size + (budget-b.size)/3, size: b.size, seq: b.seq, entries: b.entries}
-		for ; e.staleNext < len(e.stalest) && !stale.full; e.staleNext++ {
-			n := e.stalest[e.staleNext]
-			if e.nodes[n.id] == n && n.listed != b.seq && !stale.addNode(n) {
-				break
-			}
-		}
-		b.size, b.entries = stale.size, stale.entries
-	}
 	e.behindQ = e.drainQueue(&b, e.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
 	e.changedQ = e.drainQueue(&b, e.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
 	for range e.ids {
@@ -169,26 +169,25 @@ func (b *digestBuilder) addNode(n *nodeState) bool {
 	return true
 }
 
-// applyDigest learns from a peer's digest: fresher heartbeats, nodes we have
-// never heard of, and nodes in which the peer is ahead of us.
-func (e *Engine) applyDigest(d *wire.Digest, now time.Time) {
+// applyDigest learns from peer from's digest: nodes we have never heard of,
+// nodes in which the peer is ahead of us, and what it holds of us.
+func (e *Engine) applyDigest(d *wire.Digest, from string, now time.Time) {
 	for i := range d.Entries {
 		de := &d.Entries[i]
 		if de.ID == e.self.id {
-			e.noteSelfDigest(de)
+			e.noteSelfDigest(de, from, now)
 			continue
 		}
 		n := e.nodes[de.ID]
 		switch {
 		case n == nil:
-			if de.Generation != 0 && de.ID != "" && !e.buried(de.ID, de.Generation, de.Heartbeat) {
+			if de.Generation != 0 && de.ID != "" && de.Flags&wire.DigestRemoved == 0 && !e.buried(de.ID, de.Generation) {
 				e.markWanted(de.ID)
 			}
 		case de.Generation == 0 || de.Generation < n.generation:
 		case de.Generation > n.generation:
 			e.markBehind(n)
 		default:
-			e.observeHeartbeat(n, de.Heartbeat, now)
 			e.noteVersionSeen(n, de.MaxVersion, now)
 			if de.MaxVersion > n.maxVersion {
 				e.markBehind(n)
@@ -206,11 +205,30 @@ func (e *Engine) noteVersionSeen(n *nodeState, v uint64, now time.Time) {
 	}
 }
 
-// noteSelfDigest reads what a peer holds of our own state.
-func (e *Engine) noteSelfDigest(de *wire.DigestEntry) {
-	if de.Generation == e.self.generation && e.leave.version > 0 && de.MaxVersion >= e.leave.version {
+// noteSelfDigest reads what peer from holds of our own state: our leave
+// marker, or a removal of our incarnation. A removal counts when from is a
+// member, or a node we removed in a large cut ourselves, or while cut off
+// alone: the two sides of a healed partition, which removed each other,
+// both rejoin, and so does a node that was cut off. (That node, which
+// reported everyone dead, flags nobody: see digestEntry.)
+func (e *Engine) noteSelfDigest(de *wire.DigestEntry, from string, now time.Time) {
+	if de.Generation != e.self.generation {
+		return
+	}
+	if e.leave.version > 0 && de.MaxVersion >= e.leave.version {
 		e.leave.acked = true
 		e.leaveDone()
+		return
+	}
+	if de.Flags&wire.DigestRemoved == 0 || e.leave.version != 0 {
+		return
+	}
+	switch n := e.nodes[from]; {
+	case n == nil:
+	case n.status == statusLive:
+		e.selfRemoved(now, false)
+	case n.status == statusDead && (n.cutLarge || n.cutLocal):
+		e.selfRemoved(now, true) // we removed each other: a partition
 	}
 }
 

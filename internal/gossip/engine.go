@@ -32,14 +32,45 @@ type Engine struct {
 	// changedQ and behindQ list nodes to put in digests first (see digest.go).
 	changedQ []string
 	behindQ  []string
-	cursor   int // rotation cursor over ids for partial digests
-	// stalest lists the live peers whose heartbeat is late, least recently
-	// heard first, as of the last round; staleNext is the next to list in
-	// a Syn digest (see digest.go).
-	stalest   []*nodeState
-	staleNext int
-	idBytes   int    // total length of ids, for a quick digest size bound
-	seq       uint64 // marks the nodes touched by one digest or delta build
+	cursor   int    // rotation cursor over ids for partial digests
+	idBytes  int    // total length of ids, for a quick digest size bound
+	seq      uint64 // marks the nodes touched by one digest or delta build
+
+	// Monitoring (rings.go, monitor.go): the rings over the members, this
+	// node's subjects and observers (recomputed when the rings change),
+	// and the edges that carried heartbeats.
+	rings                     ringSet
+	subjectList, observerList []*nodeState
+	subjectsDirty             bool
+	expectDirty               bool // the subjects changed: set expectations
+	edges                     []*nodeState
+	expecting                 int              // subjects with an expectation set
+	recent                    map[string]int64 // peers heard lately, for heartbeats' Heard
+	obsScratch                []*nodeState
+	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
+	// timers (phi.Params.Mono; 0: none).
+	alerts        alertIndex
+	verdictDirty  bool
+	decideAt      int64
+	unstable      []*nodeState // subjects between L and H at the last decision
+	heldSince     int64        // when a cut was first held back for them (0: none)
+	alertsAt      int64        // when the alerts last changed
+	ghosts        []*nodeState // removed members still on the rings (ghosts.go)
+	cutBuf        []cutState
+	removedLately []removal
+	// Admission (admission.go): pending incarnations, and this node's own
+	// rejoin after a removal and the end of its probation (zero: none).
+	pendingList     []*nodeState
+	rejoinAt        time.Time
+	rejoinPartition bool  // the removal was mutual: a partition
+	healedAt        int64 // when a node removed in a large cut last came back (phi.Params.Mono)
+	probationEnd    time.Time
+	// Pushing (push.go): this node's version pushed so far, and whether a
+	// write waits to be pushed.
+	pushed       uint64
+	pushDue      bool
+	pushScratch  []string
+	forwardFresh []*nodeState
 
 	rng       *rand.Rand
 	nextRound time.Time // when the next gossip round is due
@@ -61,10 +92,6 @@ type Engine struct {
 	sizes, rtts, convictions histogram
 	synSent                  map[string]int64
 	resets                   uint64 // resets applied, for tests
-	// intervalAvg and intervalVar are moving estimates of the mean and
-	// variance of heartbeat inter-arrival times over all peers, in
-	// nanoseconds (see checkPeers).
-	intervalAvg, intervalVar float64
 	// watchKeys is set while the driver wants KeyChanged events.
 	watchKeys bool
 
@@ -101,11 +128,12 @@ type Ready struct {
 	WakeAt time.Time
 }
 
-// grave is what is remembered of a removed node.
+// grave is what is remembered of a removed node: the incarnation, gossip
+// about which is refused, until a time.
 type grave struct {
 	generation uint64
-	heartbeat  uint64
 	until      time.Time
+	local      bool // removed by this node alone, cut off (see isolated)
 }
 
 // New returns the engine of one incarnation of a node. It validates cfg and
@@ -132,6 +160,9 @@ func New(cfg Config, p Params) (*Engine, error) {
 		fd:          phi.NewParams(cfg.Detector),
 		sealer:      s,
 		nextRound:   p.FirstRound,
+		rings:       newRingSet(cfg.Observers),
+		recent:      make(map[string]int64),
+		alerts:      make(alertIndex),
 	}
 	if e.nextRound.IsZero() {
 		e.nextRound = p.Now.Add(cfg.GossipInterval)
@@ -139,10 +170,12 @@ func New(cfg Config, p Params) (*Engine, error) {
 	e.join.init()
 	h := wire.Header{ClusterID: cfg.ClusterID}
 	e.bodyBudget = cfg.MaxPacketSize - h.Size() - s.Overhead()
-	e.self = e.newNode(cfg.ID, p.Addr, p.Generation)
+	e.self = e.newNode(cfg.ID, p.Addr, p.Generation&^rejoinMask)
 	e.self.status = statusLive
 	e.self.statusSince = e.fd.Mono(p.Now)
 	e.insertNode(e.self)
+	e.rings.add(e.self)
+	e.subjectsDirty = true
 	return e, nil
 }
 
@@ -161,10 +194,16 @@ func (e *Engine) HasReady() bool {
 	return len(r.Datagrams) > 0 || len(r.Events) > 0 || len(r.Resolve) > 0 || r.JoinDone || r.LeaveDone
 }
 
-// wakeAt returns the earliest time something is due.
+// wakeAt returns the earliest time something is due: the next round, a
+// retry or timeout, a subject's phi crossing the threshold, the end of a
+// hold or a probation, or a cut that waits to settle.
 func (e *Engine) wakeAt() time.Time {
 	t := e.nextRound
-	for _, at := range [...]time.Time{e.join.due(), e.leave.due()} {
+	var decide time.Time
+	if e.decideAt != 0 {
+		decide = e.fd.At(e.decideAt)
+	}
+	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd} {
 		if !at.IsZero() && at.Before(t) {
 			t = at
 		}
@@ -173,7 +212,8 @@ func (e *Engine) wakeAt() time.Time {
 }
 
 // Tick tells the engine that time has passed: it runs the gossip round if
-// one is due, and any due retry or timeout. Calling it early does nothing.
+// one is due, and whatever else is due: convictions, retries, timeouts,
+// admissions. Calling it early does only what is due.
 func (e *Engine) Tick(now time.Time) {
 	if !now.Before(e.nextRound) {
 		e.round(now)
@@ -182,8 +222,31 @@ func (e *Engine) Tick(now time.Time) {
 			e.nextRound = now.Add(e.cfg.GossipInterval)
 		}
 	}
+	e.checkEdges(now)
 	e.joinTimers(now)
 	e.leaveTimers(now)
+	e.settle(now)
+}
+
+// settle finishes every input: it takes expired ghosts off the rings,
+// applies the cut the alerts call for,
+// admits pending incarnations whose hold is over, runs this node's rejoin
+// and probation timers, and pushes what this node wrote.
+func (e *Engine) settle(now time.Time) {
+	if a := e.join.followUp; a != "" {
+		e.join.followUp = ""
+		e.sendSyn(a)
+	}
+	e.expireGhosts(now)
+	e.decide(now)
+	e.checkAdmissions(now)
+	e.rejoinTimers(now)
+	e.decide(now) // the rejoin may have changed what applies to this node
+	if e.subjectsDirty || e.expectDirty {
+		e.subjects()
+		e.expectSubjects(now)
+	}
+	e.flushPush()
 }
 
 // newNode returns the state of a node heard of, with its detector window.
@@ -202,18 +265,33 @@ func (e *Engine) insertNode(n *nodeState) {
 }
 
 func (e *Engine) removeNode(n *nodeState, now time.Time) {
+	e.unlistPending(n)
+	if n.ghost {
+		n.status = statusDead
+		e.unhaunt(n)
+	}
+	if n.status == statusLive {
+		e.rings.remove(n)
+		e.subjectsDirty = true
+	}
+	e.forgetAlertsOf(n)
+	e.deleteAlert(n.id, now)
+	e.dropEdge(n)
 	delete(e.nodes, n.id)
 	e.idBytes -= len(n.id)
 	if i, ok := slices.BinarySearch(e.ids, n.id); ok {
 		e.ids = slices.Delete(e.ids, i, i+1)
 		e.sorted = slices.Delete(e.sorted, i, i+1)
 	}
-	e.graves[n.id] = grave{generation: n.generation, heartbeat: n.heartbeat, until: now.Add(2 * e.cfg.DeadNodeGracePeriod)}
+	e.graves[n.id] = grave{generation: n.generation, until: now.Add(2 * e.cfg.DeadNodeGracePeriod), local: n.cutLocal}
 }
 
-// emit queues a node event about n.
-func (e *Engine) emit(t EventType, n *nodeState, r Reason) {
-	e.ready.Events = append(e.ready.Events, Event{Type: t, Node: n.node(), Generation: n.generation, Reason: r})
+// emit queues a node event about n's current incarnation.
+func (e *Engine) emit(t EventType, n *nodeState, r Reason) { e.emitGen(t, n, n.generation, r) }
+
+// emitGen queues a node event about incarnation gen of n.
+func (e *Engine) emitGen(t EventType, n *nodeState, gen uint64, r Reason) {
+	e.ready.Events = append(e.ready.Events, Event{Type: t, Node: n.node(), Generation: gen, Reason: r})
 }
 
 // emitDatagram queues a datagram and counts it.

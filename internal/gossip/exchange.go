@@ -30,6 +30,7 @@ func (e *Engine) sendSyn(addr string) {
 
 // Receive handles one datagram from addr, the transport address it came from.
 func (e *Engine) Receive(now time.Time, addr string, b []byte) {
+	defer e.settle(now)
 	e.stats.PacketsReceived++
 	e.stats.BytesReceived += uint64(len(b))
 	if len(b) > e.cfg.MaxPacketSize {
@@ -61,19 +62,34 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	case wire.MsgSyn:
 		var m wire.Syn
 		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(m.From) {
+			e.noteSender(m.From, now)
 			e.handleSyn(now, addr, &m, len(b))
 		}
 	case wire.MsgSynAck:
 		var m wire.SynAck
 		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(m.From) {
+			e.noteSender(m.From, now)
 			e.handleSynAck(now, addr, &m, len(b))
 		}
 	case wire.MsgAck:
 		var m wire.Ack
 		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(m.From) {
+			e.noteSender(m.From, now)
 			e.heard(addr)
-			e.applyDelta(&m.Delta, now)
-			e.contact(m.From, now)
+			e.applyDelta(&m.Delta, m.From, now)
+		}
+	case wire.MsgHeartbeat:
+		var m wire.Heartbeat
+		if e.decode(wire.DecodeHeartbeat(body, &m)) && e.fromPeer(m.From) {
+			e.noteSender(m.From, now)
+			e.heard(addr)
+			e.handleHeartbeat(now, addr, &m)
+		}
+	case wire.MsgPush:
+		var m wire.Push
+		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(m.From) {
+			e.noteSender(m.From, now)
+			e.handlePush(now, &m)
 		}
 	default:
 		e.stats.DroppedMalformed++
@@ -99,22 +115,29 @@ func (e *Engine) fromPeer(id string) bool {
 	return true
 }
 
-// contact treats a valid datagram from a known node as proof of life,
-// except for a node we hold dead: nothing in a datagram proves it was sent
-// recently (it may be a replay, even on an encrypted cluster), so a dead node
-// comes back only with a heartbeat newer than any we saw (observeHeartbeat)
-// or a new generation.
-func (e *Engine) contact(id string, now time.Time) {
-	if n := e.nodes[id]; n != nil && n.status != statusDead {
-		e.directContact(id, now)
+// contact takes a Syn or SynAck from node id as evidence that it runs,
+// when the digest it carries lists the sender at the incarnation we hold:
+// a datagram replayed from an earlier incarnation proves nothing.
+func (e *Engine) contact(id string, d *wire.Digest, now time.Time) {
+	n := e.nodes[id]
+	if n == nil || n.status != statusPending {
+		return
+	}
+	for i := range d.Entries {
+		if d.Entries[i].ID == id {
+			if d.Entries[i].Generation == n.generation {
+				e.evidence(n, now)
+			}
+			return
+		}
 	}
 }
 
 func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
 	limit := e.replyLimit(addr, m.From, reqLen)
 	e.heard(addr)
-	e.applyDigest(&m.Digest, now)
-	e.contact(m.From, now)
+	e.applyDigest(&m.Digest, m.From, now)
+	e.contact(m.From, &m.Digest, now)
 	e.send(addr, wire.MsgSynAck, limit, func(budget int) seal.Message {
 		r := wire.SynAck{From: e.self.id}
 		room := budget - wire.SynAckOverhead(r.From)
@@ -139,9 +162,9 @@ func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen
 	}
 	limit := e.replyLimit(addr, m.From, reqLen)
 	e.heard(addr)
-	e.applyDelta(&m.Delta, now)
-	e.applyDigest(&m.Digest, now)
-	e.contact(m.From, now)
+	e.applyDelta(&m.Delta, m.From, now)
+	e.applyDigest(&m.Digest, m.From, now)
+	e.contact(m.From, &m.Digest, now)
 	e.send(addr, wire.MsgAck, limit, func(budget int) seal.Message {
 		a := wire.Ack{From: e.self.id}
 		if budget < wire.AckOverhead(a.From)+wire.DeltaOverhead(0) {

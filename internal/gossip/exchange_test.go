@@ -59,7 +59,9 @@ func TestReplyToUnknownSenderIsBounded(t *testing.T) {
 				// datagram.
 				j.Receive(now, a.self.addr, reply)
 				out, _ = j.ready0(now)
-				require.Len(t, out, 1, "the joiner answers with its own state")
+				require.Len(t, out, 2, "the joiner answers with its own state, then opens another exchange at once")
+				require.Equal(t, wire.MsgAck, msgType(t, out[0].Data))
+				require.Equal(t, wire.MsgSyn, msgType(t, out[1].Data), "the follow-up Syn")
 				a.Receive(now, j.self.addr, out[0].Data)
 				_, _ = a.ready0(now)
 				require.NotNil(t, a.nodes["joiner"], "the joiner is known after one exchange")
@@ -119,8 +121,11 @@ func TestCompressionCarriesMoreEntriesPerDatagram(t *testing.T) {
 		b.joinNow(now, []string{a.self.addr})
 		pass(t, b, a, now)
 		pass(t, a, b, now)
-		pass(t, b, a, now)
-		out, _ := a.ready0(now)
+		out, _ := b.ready0(now)
+		require.Len(t, out, 2, "the Ack, and the follow-up Syn of a join")
+		require.Equal(t, wire.MsgSyn, msgType(t, out[1].Data))
+		a.Receive(now, b.self.addr, out[0].Data)
+		out, _ = a.ready0(now)
 		require.Empty(t, out, "the join exchange is over")
 		require.NotNil(t, a.nodes[b.self.id])
 		entries, datagrams := 0, 0
@@ -180,4 +185,12 @@ func TestTinyReplyLimitTerminates(t *testing.T) {
 			t.Fatal("fitting a reply did not terminate")
 		}
 	}
+}
+
+// msgType returns the message type of a datagram.
+func msgType(t *testing.T, d []byte) wire.MsgType {
+	t.Helper()
+	h, _, err := wire.ParseHeader(d)
+	require.NoError(t, err)
+	return h.Type
 }

@@ -37,6 +37,7 @@ type joinState struct {
 	wait      map[string]struct{} // addresses whose answer ends the join
 	deadline  time.Time
 	retryAt   time.Time
+	followUp  string // a seed that answered: exchange with it again now
 }
 
 func (j *joinState) init() {
@@ -88,11 +89,13 @@ func (e *Engine) Join(now time.Time, seeds []string) {
 	}
 	j.resolving = true
 	e.requestResolve(j.pending)
+	e.settle(now)
 }
 
 // SeedsResolved takes the driver's answer to Ready.Resolve. A name that
 // failed to resolve keeps its previous address, if any.
 func (e *Engine) SeedsResolved(now time.Time, rs []Resolution) {
+	defer e.settle(now)
 	j := &e.join
 	for _, r := range rs {
 		if r.Err != nil {
@@ -164,9 +167,13 @@ func (j *joinState) resolveErrors() error {
 }
 
 // heard notes a valid datagram from addr, which ends a join waiting on it.
+// The answer to a joiner's first Syn is bounded (the seed does not know it
+// yet, see replyLimit); by its Ack the joiner is known, so a second
+// exchange, at once, brings it full datagrams of the cluster's state.
 func (e *Engine) heard(addr string) {
 	if _, ok := e.join.wait[addr]; ok && e.join.active {
 		e.joinDone(nil)
+		e.join.followUp = addr
 	}
 }
 

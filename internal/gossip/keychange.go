@@ -10,15 +10,19 @@ import (
 // someone subscribes to key changes, so that nobody pays for them otherwise.
 func (e *Engine) WatchKeys(on bool) { e.watchKeys = on }
 
-// noteKeyChange records a change of n's key for subscribers.
+// noteKeyChange records a change of n's key for subscribers. Changes of a
+// pending incarnation wait for its admission (see noteAdmittedKeys), so
+// that NodeLive always comes first.
 func (e *Engine) noteKeyChange(n *nodeState, key, value string, deleted bool) {
-	if e.watchKeys && key != leftKey {
+	if e.watchKeys && !reserved(key) && (n == e.self || n.status == statusLive) {
 		e.ready.Events = append(e.ready.Events, Event{Type: KeyChanged, Node: n.node(), Generation: n.generation, Key: key, Value: value, Deleted: deleted})
 	}
 }
 
 // noteStateReplaced reports the changes between a node's user keys before
-// its state was replaced (restart or reset) and after.
+// its state was replaced (restart or reset) and after. For an incarnation
+// admitted after a wait (see setStatus), before is what subscribers last
+// saw of the node, nil if nothing.
 func (e *Engine) noteStateReplaced(n *nodeState, before map[string]string) {
 	if !e.watchKeys {
 		return

@@ -38,12 +38,16 @@ func (e *Engine) Leave(now time.Time) {
 	if e.leave.version == 0 {
 		e.write(leftKey, "", wire.StatusLeft, now, time.Time{})
 		e.leave.version = e.self.maxVersion
+		// The leave goes out by Syn to every live peer (pushLeave), which
+		// also carries whatever was not pushed yet: no push of its own.
+		e.pushed, e.pushDue = e.self.maxVersion, false
 	}
 	e.pushLeave()
 	e.leave.repushAt = now.Add(e.cfg.leaveRepush())
 	if alone || e.leave.acked {
 		e.leaveDone()
 	}
+	e.settle(now)
 }
 
 // leaveTimers pushes an unacknowledged leave again.
@@ -76,7 +80,7 @@ func (e *Engine) pushLeave() {
 		}
 	}
 	if len(targets) == 0 {
-		targets = e.gossipTargets()
+		targets = e.gossipTargets(e.cfg.GossipNodes)
 	}
 	for _, a := range targets {
 		e.sendSyn(a)

@@ -13,16 +13,15 @@ import (
 type liveness uint8
 
 const (
-	// pending: known from relayed gossip, but no fresh heartbeat seen yet. A
-	// pending node is neither live nor dead; it becomes live on its first
-	// heartbeat increase or direct contact, and is forgotten after
-	// DeadNodeGracePeriod otherwise. This keeps the state of long-dead nodes
-	// relayed to a joiner from being reported live.
+	// pending: an incarnation held but not admitted yet (see admission.go):
+	// neither live nor dead, not a member, reported by no event.
 	statusPending liveness = iota
+	// live: a member.
 	statusLive
+	// dead: removed by a verdict of its observers (or rejected while
+	// pending). Final for the incarnation: only a new generation returns.
 	statusDead
-	// left: the node announced a graceful departure. Like dead, but the
-	// failure detector no longer revives it within its generation.
+	// left: the node announced a graceful departure. Final like dead.
 	statusLeft
 )
 
@@ -41,12 +40,14 @@ type kvEntry struct {
 
 // nodeState is everything the local node holds about one node, itself
 // included: its versioned key/values (a namespace only that node writes),
-// heartbeat, generation and, for peers, the failure detector.
+// generation and, for peers, liveness and the edge this node observes.
 type nodeState struct {
 	id         string
 	addr       string
 	generation uint64
-	heartbeat  uint64
+	// heartbeat is this node's own counter, one more each round (self), or
+	// the last heartbeat counter received from the peer (an edge).
+	heartbeat uint64
 	// maxVersion is the highest version this replica has received; every
 	// entry the owner wrote at or below it is here, unless superseded or
 	// collected as a tombstone at or below gcVersion.
@@ -66,20 +67,54 @@ type nodeState struct {
 	dirty     bool
 
 	// Peers only.
-	window      phi.Window // inline: one window per peer, touched every round
 	status      liveness
 	statusSince int64 // as stored by phi.Params.Mono
-	// calmUntil: phi stays at or below the threshold before this time (as
-	// stored by phi.Params.Mono), so checkPeers need not compute it.
-	calmUntil int64
-	// wasLive: the node has been live in this replica, so a NodeLive about
-	// it is a recovery, not a first sight.
+	// wasLive: an incarnation of the node has been live in this replica, so
+	// a NodeLive about it is a restart or a readmission, not a first sight.
 	wasLive bool
+	liveGen uint64 // the generation last live here
+	// Admission of a pending incarnation (see admission.go): admitAt is when
+	// its probation ends (phi.NoTime: it waits for evidence of life), and
+	// evidence is set once such evidence arrived.
+	admitAt   int64
+	evidence  bool
+	inPending bool // on the engine's pending list
+	// cutLarge: the verdict that removed this incarnation removed a large
+	// cut, at least two nodes and a quarter of the members at once: a
+	// partition rather than a failure (see admission.go).
+	cutLarge bool
+	// cutLocal: this node removed the incarnation alone, cut off from
+	// everyone (see isolated); it does not flag it removed to others.
+	cutLocal bool
+	// spareUntil: this node's side of a partition was removed with it in
+	// one cut; until then (as stored by phi.Params.Mono) verdicts about
+	// this incarnation, which rejoins as this node does, are not applied.
+	spareUntil int64
+	// ghost: removed by a verdict, the node stays on the rings until
+	// ghostUntil (as stored by phi.Params.Mono; see ghosts.go).
+	ghost      bool
+	ghostUntil int64
+	// unstableSince: since when (as stored by phi.Params.Mono; 0: not)
+	// the incarnation stands between L and H, holding verdicts back.
+	unstableSince int64
+
+	// The edge this node observes, when the peer sends it heartbeats (see
+	// monitor.go): arrival history, and when phi may next cross the
+	// threshold (as stored by phi.Params.Mono; phi.NoTime: never).
+	window    phi.Window
+	calmUntil int64
+	alerted   bool // this node's alert about the incarnation is raised
+	// expectAt: when this node, the peer's observer, starts expecting its
+	// heartbeats although none has arrived (phi.NoTime: not set).
+	expectAt int64
 
 	tombstones int // entries with StatusDeleted, so GC skips nodes without
 	ttls       int // local entries with a TTL (self only)
-	// updateHeld: user keys changed while pending; NodeUpdate follows NodeLive.
+	// updateHeld: user keys changed while pending; NodeUpdate follows
+	// NodeLive. keysBefore: the user keys of the node's previous
+	// incarnation, which subscribers saw, while the new one is pending.
 	updateHeld bool
+	keysBefore map[string]string
 
 	// Digest and delta scheduling.
 	changed   bool   // versions changed since last listed in a digest we sent
@@ -89,7 +124,7 @@ type nodeState struct {
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {
-	return &nodeState{id: id, addr: addr, generation: generation, seenAt: phi.NoTime}
+	return &nodeState{id: id, addr: addr, generation: generation, seenAt: phi.NoTime, admitAt: phi.NoTime, calmUntil: phi.NoTime, expectAt: phi.NoTime}
 }
 
 // sortedEntries returns the entries in ascending version order.
@@ -148,7 +183,7 @@ func (n *nodeState) clear() {
 // get returns a user key's live value.
 func (n *nodeState) get(key string) (string, bool) {
 	e, ok := n.kvs[key]
-	if !ok || e.status != wire.StatusSet {
+	if !ok || e.status != wire.StatusSet || reserved(key) {
 		return "", false
 	}
 	return e.value, true
@@ -158,20 +193,52 @@ func (n *nodeState) get(key string) (string, bool) {
 func (n *nodeState) userKeys() map[string]string {
 	m := make(map[string]string, len(n.kvs))
 	for k, e := range n.kvs {
-		if e.status == wire.StatusSet {
+		if e.status == wire.StatusSet && !reserved(k) {
 			m[k] = e.value
 		}
 	}
 	return m
 }
 
-// leftKey is the reserved key of the leave marker. User keys are never empty.
-const leftKey = ""
+// Reserved keys carry the protocol's own state in a node's namespace: the
+// leave marker, the node's alerts about the subjects it observes, and its
+// rejoin count. They replicate like any key but are invisible to the user
+// (Get, NodeState, key changes, NodeUpdate) and cannot be written by the
+// user: user keys are never empty and never start with a NUL byte.
+const (
+	// leftKey is the reserved key of the leave marker.
+	leftKey = ""
+	// alertPrefix + subject ID is an alert about the subject; the value is
+	// the subject's generation alerted (decimal).
+	alertPrefix = "\x00a"
+	// rejoinKey holds the node's rejoin count (decimal).
+	rejoinKey = "\x00j"
+)
 
-// digestEntry returns the node's digest line.
-func (n *nodeState) digestEntry() wire.DigestEntry {
-	return wire.DigestEntry{ID: n.id, Generation: n.generation, Heartbeat: n.heartbeat, MaxVersion: n.maxVersion, GCVersion: n.gcVersion}
+// reserved reports whether key belongs to the protocol, not the user.
+func reserved(key string) bool { return key == "" || key[0] == 0 }
+
+// getRaw returns a key's live value, reserved keys included.
+func (n *nodeState) getRaw(key string) (string, bool) {
+	e, ok := n.kvs[key]
+	if !ok || e.status != wire.StatusSet {
+		return "", false
+	}
+	return e.value, true
 }
+
+// digestEntry returns the node's digest line. Heartbeats do not travel in
+// digests: liveness is the observers' business (see monitor.go).
+func (n *nodeState) digestEntry() wire.DigestEntry {
+	d := wire.DigestEntry{ID: n.id, Generation: n.generation, MaxVersion: n.maxVersion, GCVersion: n.gcVersion}
+	if n.status == statusLeft || n.status == statusDead && !n.cutLocal {
+		d.Flags = wire.DigestRemoved
+	}
+	return d
+}
+
+// member reports whether the node is a member: live (or this node itself).
+func (n *nodeState) member() bool { return n.status == statusLive }
 
 // node returns the node's identity.
 func (n *nodeState) node() Node { return Node{ID: n.id, Addr: n.addr} }

@@ -125,10 +125,11 @@ func (e *Engine) Fingerprint() uint64 {
 }
 
 // Introduce records a peer as a delta from a peer would first report it:
-// its ID, address and generation, without keys or heartbeat. The peer is
-// pending until a digest shows its heartbeat increase, and its keys follow
-// through normal gossip. The simulator uses it to start a cluster whose
-// members already know each other, without a bootstrap phase.
+// its ID, address and generation, without keys. The peer is pending as
+// relayed state is (see admission.go), and its keys follow through normal
+// gossip. The simulator uses it to start a cluster whose members already
+// know each other, without a bootstrap phase.
 func (e *Engine) Introduce(now time.Time, id, addr string, generation uint64) {
-	e.applyNodeDelta(&wire.NodeDelta{ID: id, Addr: addr, Generation: generation}, now)
+	e.applyNodeDeltaFrom(&wire.NodeDelta{ID: id, Addr: addr, Generation: generation}, now, fromRelay)
+	e.settle(now)
 }

@@ -1,23 +1,22 @@
 package gossip
 
 import (
-	"cmp"
 	"slices"
 	"time"
 )
 
-// round runs one gossip round: heartbeat, TTL expiry, failure detection,
-// garbage collection, a Syn to each chosen peer, and, while no peer is
-// live, a request to resolve the seeds again (their addresses may have
-// changed).
+// round runs one gossip round: heartbeat counter, TTL expiry, collection
+// of dead peers and tombstones, a heartbeat to each observer, a Syn to each
+// chosen peer, and, while no peer is live, a request to resolve the seeds
+// again (their addresses may have changed).
 func (e *Engine) round(now time.Time) {
 	e.self.heartbeat++
 	e.expireTTLs(now)
 	e.checkPeers(now)
 	e.collectTombstones(now)
-	e.sortStalest(now)
 	e.forgetUnansweredSyns(now)
-	for _, addr := range e.gossipTargets() {
+	e.sendHeartbeats(now)
+	for _, addr := range e.gossipTargets(e.exchangesPerRound()) {
 		e.sendSyn(addr)
 		e.synSent[addr] = e.fd.Mono(now)
 	}
@@ -38,40 +37,15 @@ func (e *Engine) forgetUnansweredSyns(now time.Time) {
 	}
 }
 
-// sortStalest collects the live peers whose heartbeat is late (not heard for
-// twice the usual interval), oldest first, for this round's Syn digests.
-// Only late peers are sorted, so a round costs O(N) plus a small sort.
-func (e *Engine) sortStalest(now time.Time) {
-	mean, _ := e.typicalInterval()
-	late := e.fd.Mono(now.Add(-2 * max(mean, e.cfg.GossipInterval)))
-	e.stalest = e.stalest[:0]
-	for _, n := range e.sorted {
-		if n != e.self && n.status == statusLive && n.window.LastMono() < late {
-			e.stalest = append(e.stalest, n)
-		}
-	}
-	slices.SortStableFunc(e.stalest, func(a, b *nodeState) int {
-		return cmp.Compare(a.window.LastMono(), b.window.LastMono())
-	})
-	e.staleNext = 0
-}
-
 // liveCount returns the number of live peers.
-func (e *Engine) liveCount() int {
-	k := 0
-	for _, n := range e.sorted {
-		if n != e.self && n.status == statusLive {
-			k++
-		}
-	}
-	return k
-}
+func (e *Engine) liveCount() int { return e.rings.size() - 1 - len(e.ghosts) }
 
-// gossipTargets chooses this round's peers: GossipNodes random live peers;
-// with probability dead/(live+1) one node that is dead or pending, so
-// partitions heal and newcomers are confirmed by direct contact; and a seed
-// with probability 1/(live+1), every seed while no peer is live.
-func (e *Engine) gossipTargets() []string {
+// gossipTargets chooses this round's peers: k random live peers; with
+// probability dead/(live+1) one node that is dead or pending, so that the
+// sides of a healed partition meet and newcomers are confirmed by direct
+// contact; and a seed with probability 1/(live+1), every seed while no peer
+// is live.
+func (e *Engine) gossipTargets(k int) []string {
 	// The candidate lists reuse their memory from round to round.
 	liveIDs, otherIDs := e.liveScratch[:0], e.otherScratch[:0]
 	defer func() { e.liveScratch, e.otherScratch = liveIDs[:0], otherIDs[:0] }()
@@ -84,8 +58,8 @@ func (e *Engine) gossipTargets() []string {
 			otherIDs = append(otherIDs, n.addr)
 		}
 	}
-	targets := make([]string, 0, e.cfg.GossipNodes+2)
-	k := min(e.cfg.GossipNodes, len(liveIDs))
+	targets := make([]string, 0, k+2)
+	k = min(k, len(liveIDs))
 	for i := range k { // partial Fisher-Yates
 		j := i + e.rng.IntN(len(liveIDs)-i)
 		liveIDs[i], liveIDs[j] = liveIDs[j], liveIDs[i]

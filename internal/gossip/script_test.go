@@ -306,6 +306,17 @@ func (sc *script) describe(h sim.Held) string {
 		if wire.DecodeAck(plain, &m) == nil {
 			b.WriteString(deltaString(&m.Delta))
 		}
+	case wire.MsgHeartbeat:
+		var m wire.Heartbeat
+		if wire.DecodeHeartbeat(plain, &m) == nil {
+			fmt.Fprintf(&b, "  heartbeat %s seq %d, heard %d, subjects %d, v%d\n", gen(m.Generation), m.Seq, m.Heard, m.Subjects, m.MaxVersion)
+		}
+	case wire.MsgPush:
+		var m wire.Push
+		if wire.DecodePush(plain, &m) == nil {
+			fmt.Fprintf(&b, "  hops %d\n", m.Hops)
+			b.WriteString(deltaString(&m.Delta))
+		}
 	}
 	return b.String()
 }
@@ -324,6 +335,10 @@ func msgName(data []byte) string {
 		return "Ack"
 	case wire.MsgWrongCluster:
 		return "WrongCluster"
+	case wire.MsgHeartbeat:
+		return "Heartbeat"
+	case wire.MsgPush:
+		return "Push"
 	}
 	return fmt.Sprint(hd.Type)
 }
@@ -347,9 +362,12 @@ func digestString(d *wire.Digest) string {
 			parts = append(parts, e.ID+"(wanted)")
 			continue
 		}
-		p := fmt.Sprintf("%s(%s hb%d v%d", e.ID, gen(e.Generation), e.Heartbeat, e.MaxVersion)
+		p := fmt.Sprintf("%s(%s v%d", e.ID, gen(e.Generation), e.MaxVersion)
 		if e.GCVersion > 0 {
 			p += fmt.Sprintf(" gc%d", e.GCVersion)
+		}
+		if e.Flags&wire.DigestRemoved != 0 {
+			p += " removed"
 		}
 		parts = append(parts, p+")")
 	}
@@ -362,7 +380,7 @@ func deltaString(d *wire.Delta) string {
 	}
 	var b strings.Builder
 	for _, nd := range d.Nodes {
-		fmt.Fprintf(&b, "  delta %s(%s hb%d from v%d", nd.ID, gen(nd.Generation), nd.Heartbeat, nd.FromVersion)
+		fmt.Fprintf(&b, "  delta %s(%s from v%d", nd.ID, gen(nd.Generation), nd.FromVersion)
 		if nd.Reset {
 			fmt.Fprintf(&b, " reset gc%d", nd.GCVersion)
 		}
@@ -376,11 +394,15 @@ func deltaString(d *wire.Delta) string {
 		}
 		b.WriteString(")")
 		for _, e := range nd.Entries {
-			switch e.Status {
-			case wire.StatusSet:
-				fmt.Fprintf(&b, " %s=%s@%d", e.Key, e.Value, e.Version)
-			case wire.StatusDeleted:
-				fmt.Fprintf(&b, " %s=<deleted>@%d", e.Key, e.Version)
+			key := keyString(e.Key)
+			switch {
+			case e.Status == wire.StatusSet && strings.HasPrefix(e.Key, "\x00a"):
+				g, _ := strconv.ParseUint(e.Value, 10, 64)
+				fmt.Fprintf(&b, " %s=%s@%d", key, gen(g), e.Version)
+			case e.Status == wire.StatusSet:
+				fmt.Fprintf(&b, " %s=%s@%d", key, e.Value, e.Version)
+			case e.Status == wire.StatusDeleted:
+				fmt.Fprintf(&b, " %s=<deleted>@%d", key, e.Version)
 			default:
 				fmt.Fprintf(&b, " <left>@%d", e.Version)
 			}
@@ -388,6 +410,17 @@ func deltaString(d *wire.Delta) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// keyString renders a key; reserved keys by their meaning.
+func keyString(k string) string {
+	switch {
+	case strings.HasPrefix(k, "\x00a"):
+		return "<alert " + k[2:] + ">"
+	case k == "\x00p":
+		return "<probation over>"
+	}
+	return k
 }
 
 func eventString(ev gossip.Event) string {

@@ -12,6 +12,14 @@ type Stats struct {
 	DroppedMalformed, DroppedAuth, DroppedClusterMismatch  uint64
 	DroppedOversize, DroppedOutgoing                       uint64
 	WrongClusterReplies, Rounds                            uint64
+	// Liveness: heartbeats sent and received, alerts this node raised and
+	// withdrew, verdicts it applied (members removed), push datagrams sent
+	// (first-hand and forwarded), and how often this node was itself
+	// removed and rejoined.
+	HeartbeatsSent, HeartbeatsReceived uint64
+	AlertsRaised, AlertsWithdrawn      uint64
+	VerdictsApplied, PushesSent        uint64
+	TimesRemoved, Rejoins              uint64
 	// Phi is the current suspicion level of each live peer, by node ID.
 	Phi map[string]float64
 	// DatagramSizes, RoundTrips and ConvictionPhi are histograms of the
@@ -20,16 +28,16 @@ type Stats struct {
 	DatagramSizes, RoundTrips, ConvictionPhi Histogram
 }
 
-// Stats returns the counters, each live peer's phi at now, and the
-// histograms.
+// Stats returns the counters, the phi at now of each edge this node
+// observes (its live subjects that sent it heartbeats), and the histograms.
 func (e *Engine) Stats(now time.Time) Stats {
 	s := e.stats
 	s.DatagramSizes = e.sizes.snapshot()
 	s.RoundTrips = e.rtts.snapshot()
 	s.ConvictionPhi = e.convictions.snapshot()
 	s.Phi = make(map[string]float64)
-	for _, n := range e.sorted {
-		if n != e.self && n.status == statusLive {
+	for _, n := range e.edges {
+		if n.status == statusLive {
 			s.Phi[n.id] = n.window.Phi(now)
 		}
 	}

@@ -21,6 +21,7 @@ func (e *Engine) Set(now time.Time, key, value string) error {
 		return err
 	}
 	e.set(key, value, now, 0)
+	e.settle(now)
 	return nil
 }
 
@@ -35,6 +36,7 @@ func (e *Engine) SetWithTTL(now time.Time, key, value string, ttl time.Duration)
 		return err
 	}
 	e.set(key, value, now, ttl)
+	e.settle(now)
 	return nil
 }
 
@@ -45,6 +47,7 @@ func (e *Engine) Delete(now time.Time, key string) error {
 		return err
 	}
 	e.del(key, now)
+	e.settle(now)
 	return nil
 }
 
@@ -60,12 +63,18 @@ func (e *Engine) SetAll(now time.Time, kvs map[string]string) error {
 	for _, k := range keys {
 		e.set(k, kvs[k], now, 0)
 	}
+	e.settle(now)
 	return nil
 }
 
+// checkKey validates a user key: 1 to MaxKeyLength bytes, not starting
+// with a NUL byte (those are reserved, see nodestate.go).
 func checkKey(key string) error {
 	if key == "" || len(key) > MaxKeyLength {
 		return fmt.Errorf("%w: length %d, want 1 to %d bytes", ErrInvalidKey, len(key), MaxKeyLength)
+	}
+	if reserved(key) {
+		return fmt.Errorf("%w: keys starting with a NUL byte are reserved", ErrInvalidKey)
 	}
 	return nil
 }
@@ -82,7 +91,7 @@ func (e *Engine) checkEntry(key, value string) error {
 	}
 	const wide = ^uint64(0)
 	nd := wire.NodeDelta{
-		ID: e.self.id, Addr: e.self.addr, Generation: wide, Heartbeat: wide, FromVersion: wide,
+		ID: e.self.id, Addr: e.self.addr, Generation: wide, Flags: wide, FromVersion: wide,
 		MaxVersion: wide, GCVersion: wide, Reset: true,
 		Entries: []wire.Entry{{Key: key, Value: value, Version: wide, Status: wire.StatusSet}},
 	}
@@ -113,6 +122,11 @@ func (e *Engine) write(key, value string, status uint8, now time.Time, expires t
 		s.ttls++
 	}
 	e.markChanged(s)
+	e.pushDue = true
+	if reserved(key) {
+		e.noteAlertKey(s, key, value, status == wire.StatusSet)
+		return
+	}
 	e.noteKeyChange(s, key, value, status == wire.StatusDeleted)
 }
 

@@ -60,7 +60,7 @@ type Sealer struct {
 	// on first use, reused for every datagram.
 	scratch, inflated []byte
 	// ratios are the running compression estimates, by message type.
-	ratios [wire.MsgWrongCluster + 1]ratioEstimate
+	ratios [wire.MaxMsgType + 1]ratioEstimate
 }
 
 // New returns a sealer for cfg. It never modifies cfg.Keyring.

@@ -647,7 +647,9 @@ const (
 	DeathTrue DeathKind = iota
 	// DeathFault: the subject runs, but a fault cut it off from the
 	// observer now or less than the fault grace ago (a partition between
-	// them, one of them dropping all its packets one way, or a restart).
+	// them, one of them dropping all its packets one way, or a restart),
+	// or the subject lost all its ingress: a node that hears nobody is
+	// removed, as it must be.
 	DeathFault
 	// DeathFalse: the subject runs and reaches the observer. One-way cuts
 	// of single links and partial packet loss do not make a node
@@ -663,7 +665,7 @@ func (s *Sim) ClassifyDeath(observer, subject *Node) DeathKind {
 	case !x.up || x.leaving || x.paused:
 		return DeathTrue
 	case o.group != x.group,
-		o.inLoss >= 1, x.outLoss >= 1,
+		o.inLoss >= 1, x.outLoss >= 1, x.inLoss >= 1,
 		s.now-o.faultEnd < s.grace && o.faultEnd > 0,
 		s.now-x.faultEnd < s.grace && x.faultEnd > 0,
 		x.restarts > 0 && s.now-x.startedAt < s.grace,

@@ -88,7 +88,7 @@ func appendDigestEntry(dst []byte, e *DigestEntry) []byte {
 	dst = append(dst, mpFixArray|digestEntryFields)
 	dst = appendStr(dst, e.ID)
 	dst = appendUint(dst, e.Generation)
-	dst = appendUint(dst, e.Heartbeat)
+	dst = appendUint(dst, e.Flags)
 	dst = appendUint(dst, e.MaxVersion)
 	return appendUint(dst, e.GCVersion)
 }
@@ -116,7 +116,7 @@ func appendNodeDelta(dst []byte, nd *NodeDelta) []byte {
 	dst = appendStr(dst, nd.ID)
 	dst = appendStr(dst, nd.Addr)
 	dst = appendUint(dst, nd.Generation)
-	dst = appendUint(dst, nd.Heartbeat)
+	dst = appendUint(dst, nd.Flags)
 	dst = appendUint(dst, nd.FromVersion)
 	dst = appendUint(dst, nd.MaxVersion)
 	dst = appendUint(dst, nd.GCVersion)

@@ -15,7 +15,7 @@ func benchDigest(n int) Digest {
 	d := Digest{Complete: true, Entries: make([]DigestEntry, n)}
 	for i := range d.Entries {
 		d.Entries[i] = DigestEntry{ID: benchNodeID(i), Generation: 1700000000 + uint64(i),
-			Heartbeat: 1000 + uint64(i)*37, MaxVersion: 100 + uint64(i), GCVersion: uint64(i)}
+			Flags: 1000 + uint64(i)*37, MaxVersion: 100 + uint64(i), GCVersion: uint64(i)}
 	}
 	return d
 }
@@ -24,7 +24,7 @@ func benchDelta(nodes, entries int) Delta {
 	d := Delta{Nodes: make([]NodeDelta, nodes)}
 	for i := range d.Nodes {
 		nd := NodeDelta{ID: benchNodeID(i), Addr: fmt.Sprintf("10.0.%d.%d:7946", i/256, i%256),
-			Generation: 1700000000 + uint64(i), Heartbeat: 5000 + uint64(i), FromVersion: 200,
+			Generation: 1700000000 + uint64(i), Flags: 5000 + uint64(i), FromVersion: 200,
 			MaxVersion: 200 + uint64(entries), GCVersion: 150, Entries: make([]Entry, entries)}
 		for j := range nd.Entries {
 			nd.Entries[j] = Entry{Key: fmt.Sprintf("svc/port-%04d", j), Value: fmt.Sprintf("value-%06d", j*i),

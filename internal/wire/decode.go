@@ -296,7 +296,7 @@ func (d *decoder) digestEntry(e *DigestEntry) (err error) {
 	if e.Generation, err = d.uint(); err != nil {
 		return err
 	}
-	if e.Heartbeat, err = d.uint(); err != nil {
+	if e.Flags, err = d.uint(); err != nil {
 		return err
 	}
 	if e.MaxVersion, err = d.uint(); err != nil {
@@ -358,7 +358,7 @@ func (d *decoder) nodeDelta(nd *NodeDelta) (err error) {
 	if nd.Generation, err = d.uint(); err != nil {
 		return err
 	}
-	if nd.Heartbeat, err = d.uint(); err != nil {
+	if nd.Flags, err = d.uint(); err != nil {
 		return err
 	}
 	if nd.FromVersion, err = d.uint(); err != nil {

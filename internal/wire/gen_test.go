@@ -76,7 +76,7 @@ func (g *gen) digest() Digest {
 		d.Entries = make([]DigestEntry, n)
 	}
 	for i := range d.Entries {
-		d.Entries[i] = DigestEntry{ID: g.str(), Generation: g.uint(), Heartbeat: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint()}
+		d.Entries[i] = DigestEntry{ID: g.str(), Generation: g.uint(), Flags: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint()}
 	}
 	return d
 }
@@ -88,7 +88,7 @@ func (g *gen) entry() Entry {
 
 func (g *gen) nodeDelta() NodeDelta {
 	nd := NodeDelta{
-		ID: g.str(), Addr: g.str(), Generation: g.uint(), Heartbeat: g.uint(),
+		ID: g.str(), Addr: g.str(), Generation: g.uint(), Flags: g.uint(),
 		FromVersion: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint(), Reset: g.r.IntN(2) == 0,
 	}
 	n, isNil := g.count()

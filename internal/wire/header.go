@@ -63,4 +63,4 @@ func ParseHeader(b []byte) (Header, []byte, error) {
 }
 
 // valid reports whether t is one of the defined message types.
-func (t MsgType) valid() bool { return t >= MsgSyn && t <= MsgPush }
+func (t MsgType) valid() bool { return t >= MsgSyn && t <= MaxMsgType }

@@ -45,8 +45,11 @@ const (
 	MsgSynAck       MsgType = 2 // SynAck: the responder's digest and a delta for the initiator
 	MsgAck          MsgType = 3 // Ack: the initiator's delta for the responder
 	MsgWrongCluster MsgType = 4 // WrongCluster: empty body; "you reached another cluster"
-	MsgHeartbeat    MsgType = 5 // Heartbeat: a subject's heartbeat to one of its observers
+	MsgHeartbeat    MsgType = 5 // Flags: a subject's heartbeat to one of its observers
 	MsgPush         MsgType = 6 // Push: an unsolicited delta, forwarded once by those it is new to
+
+	// MaxMsgType is the highest message type.
+	MaxMsgType = MsgPush
 )
 
 // Header flags.
@@ -68,12 +71,20 @@ type DigestEntry struct {
 	_struct    struct{} `codec:",toarray"` //nolint:unused
 	ID         string
 	Generation uint64
-	Heartbeat  uint64
+	Flags      uint64 // DigestRemoved, or 0
 	MaxVersion uint64
 	GCVersion  uint64
 }
 
-// Digest lists (node, generation, heartbeat, max version, GC watermark) for
+// DigestEntry flags.
+const (
+	// DigestRemoved says the sender holds the incarnation removed: its
+	// observers convicted it, or it left. The node itself, reading this
+	// about its current incarnation, learns that it must rejoin.
+	DigestRemoved uint64 = 1 << 0
+)
+
+// Digest lists (node, generation, flags, max version, GC watermark) for
 // some or all of the nodes the sender knows. Complete is true when every
 // node the sender holds state for is listed, so an absent node is one the
 // sender has never heard of.
@@ -100,7 +111,7 @@ type NodeDelta struct {
 	ID          string
 	Addr        string // the node's gossip address; set when FromVersion is 0
 	Generation  uint64
-	Heartbeat   uint64
+	Flags       uint64 // reserved: 0
 	FromVersion uint64 // entries are newer than this version
 	MaxVersion  uint64 // the sender's max version when the delta is complete; 0 when cut
 	GCVersion   uint64 // the sender's tombstone GC watermark for the node

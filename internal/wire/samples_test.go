@@ -18,10 +18,10 @@ func sampleSyn() Syn {
 	return Syn{
 		From: "10.0.0.1:7946",
 		Digest: Digest{Complete: true, Entries: []DigestEntry{
-			{ID: "node-a", Generation: 1700000000, Heartbeat: 42, MaxVersion: 300, GCVersion: 0},
-			{ID: "node-b", Generation: 1, Heartbeat: 128, MaxVersion: 65536, GCVersion: 255},
+			{ID: "node-a", Generation: 1700000000, Flags: 42, MaxVersion: 300, GCVersion: 0},
+			{ID: "node-b", Generation: 1, Flags: 128, MaxVersion: 65536, GCVersion: 255},
 			{ID: "node-c"},
-			{ID: strings.Repeat("x", 32), Generation: math.MaxUint64, Heartbeat: 1 << 32, MaxVersion: 1<<32 - 1, GCVersion: 65535},
+			{ID: strings.Repeat("x", 32), Generation: math.MaxUint64, Flags: 1 << 32, MaxVersion: 1<<32 - 1, GCVersion: 65535},
 		}},
 	}
 }
@@ -29,14 +29,14 @@ func sampleSyn() Syn {
 func sampleSynAck() SynAck {
 	entries := make([]DigestEntry, 16) // array16
 	for i := range entries {
-		entries[i] = DigestEntry{ID: fmt.Sprintf("n%02d", i), Generation: 1700000000 + uint64(i), Heartbeat: uint64(i * 100), MaxVersion: uint64(i), GCVersion: 0}
+		entries[i] = DigestEntry{ID: fmt.Sprintf("n%02d", i), Generation: 1700000000 + uint64(i), Flags: uint64(i * 100), MaxVersion: uint64(i), GCVersion: 0}
 	}
 	return SynAck{
 		From:   "10.0.0.2:7946",
 		Digest: Digest{Complete: false, Entries: entries},
 		Delta: Delta{Nodes: []NodeDelta{
 			{
-				ID: "n03", Addr: "10.0.0.3:7946", Generation: 1700000003, Heartbeat: 300,
+				ID: "n03", Addr: "10.0.0.3:7946", Generation: 1700000003, Flags: 300,
 				FromVersion: 0, MaxVersion: 3, GCVersion: 0, Reset: true,
 				Entries: []Entry{
 					{Key: "role", Value: "db", Version: 1, Status: StatusSet},
@@ -44,8 +44,8 @@ func sampleSynAck() SynAck {
 					{Key: "tmp", Value: "", Version: 3, Status: StatusDeleted},
 				},
 			},
-			{ID: "n04", Generation: 1700000004, Heartbeat: 400, FromVersion: 7, MaxVersion: 0, GCVersion: 5, Entries: []Entry{}},
-			{ID: "n05", Generation: 1700000005, Heartbeat: 500, FromVersion: 9, MaxVersion: 10, GCVersion: 9,
+			{ID: "n04", Generation: 1700000004, Flags: 400, FromVersion: 7, MaxVersion: 0, GCVersion: 5, Entries: []Entry{}},
+			{ID: "n05", Generation: 1700000005, Flags: 500, FromVersion: 9, MaxVersion: 10, GCVersion: 9,
 				Entries: []Entry{{Key: "", Value: "", Version: 10, Status: StatusLeft}}},
 		}},
 	}
@@ -55,7 +55,7 @@ func sampleAck() Ack {
 	return Ack{
 		From: "10.0.0.1:7946",
 		Delta: Delta{Nodes: []NodeDelta{
-			{ID: "node-a", Addr: "10.0.0.1:7946", Generation: 1700000000, Heartbeat: 43, MaxVersion: 1,
+			{ID: "node-a", Addr: "10.0.0.1:7946", Generation: 1700000000, Flags: 43, MaxVersion: 1,
 				Entries: []Entry{{Key: "k", Value: "v", Version: 1}}},
 			{ID: "node-b", Generation: 1, FromVersion: 200},
 		}},

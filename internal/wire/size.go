@@ -71,7 +71,7 @@ func ArrayHeaderSize(n int) int {
 // Size is the encoded size of e.
 func (e *DigestEntry) Size() int {
 	return ArrayHeaderSize(digestEntryFields) + StrSize(len(e.ID)) +
-		UintSize(e.Generation) + UintSize(e.Heartbeat) +
+		UintSize(e.Generation) + UintSize(e.Flags) +
 		UintSize(e.MaxVersion) + UintSize(e.GCVersion)
 }
 
@@ -102,7 +102,7 @@ func (e *Entry) Size() int {
 // FixedSize() + ArrayHeaderSize(k) + the entries' sizes.
 func (nd *NodeDelta) FixedSize() int {
 	return ArrayHeaderSize(nodeDeltaFields) + StrSize(len(nd.ID)) + StrSize(len(nd.Addr)) +
-		UintSize(nd.Generation) + UintSize(nd.Heartbeat) + UintSize(nd.FromVersion) +
+		UintSize(nd.Generation) + UintSize(nd.Flags) + UintSize(nd.FromVersion) +
 		UintSize(nd.MaxVersion) + UintSize(nd.GCVersion) + BoolSize
 }
 

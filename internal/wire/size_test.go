@@ -107,7 +107,7 @@ func TestSizeIncrementalAccounting(t *testing.T) {
 		syn := Syn{From: g.str()}
 		size := SynOverhead(syn.From) + DigestOverhead(0)
 		for k := range 20 {
-			e := DigestEntry{ID: g.str(), Generation: g.uint(), Heartbeat: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint()}
+			e := DigestEntry{ID: g.str(), Generation: g.uint(), Flags: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint()}
 			size += ArrayHeaderSize(k+1) - ArrayHeaderSize(k) + e.Size()
 			syn.Digest.Entries = append(syn.Digest.Entries, e)
 			require.Equal(t, len(AppendSyn(nil, &syn)), size, "syn with %d entries", k+1)
@@ -117,7 +117,7 @@ func TestSizeIncrementalAccounting(t *testing.T) {
 		ack := Ack{From: g.str()}
 		size = AckOverhead(ack.From) + DeltaOverhead(0)
 		for k := range 18 {
-			nd := NodeDelta{ID: g.str(), Addr: g.str(), Generation: g.uint(), Heartbeat: g.uint(),
+			nd := NodeDelta{ID: g.str(), Addr: g.str(), Generation: g.uint(), Flags: g.uint(),
 				FromVersion: g.uint(), MaxVersion: g.uint(), GCVersion: g.uint(), Reset: k%2 == 0}
 			size += ArrayHeaderSize(k+1) - ArrayHeaderSize(k) + nd.FixedSize() + ArrayHeaderSize(0)
 			ack.Delta.Nodes = append(ack.Delta.Nodes, nd)

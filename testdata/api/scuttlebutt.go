@@ -36,11 +36,15 @@ type Config struct {
 	MaxPacketSize         int
 	Transport             Transport
 	TombstoneGracePeriod  time.Duration
+	Observers             int
+	DisablePush           bool
 }
 
 func DefaultLANConfig() *Config { panic(0) }
 
 const DefaultMaxPacketSize = 1400
+
+const DefaultObservers = 10
 
 const DefaultTombstoneGracePeriod time.Duration = 3600000000000
 
@@ -230,6 +234,14 @@ type Stats struct {
 	DroppedOutgoing        uint64
 	WrongClusterReplies    uint64
 	Rounds                 uint64
+	HeartbeatsSent         uint64
+	HeartbeatsReceived     uint64
+	AlertsRaised           uint64
+	AlertsWithdrawn        uint64
+	VerdictsApplied        uint64
+	PushesSent             uint64
+	TimesRemoved           uint64
+	Rejoins                uint64
 	Phi                    map[string]float64
 	DatagramSizes          Histogram
 	RoundTrips             Histogram

@@ -1,0 +1,140 @@
+package gossip
+
+import (
+	"slices"
+)
+
+// The monitoring overlay (Rapid, Suresh et al., USENIX ATC 2018): every
+// member is watched by up to K observers, its predecessors on K rings. Ring
+// r orders the members by a hash of (r, ID), so every node that holds the
+// same membership computes the same observers for everyone, and the
+// observer relation forms a random expander: failures are seen by several
+// independent observers, and no node watches more than K others (its
+// successors, its subjects). When the cluster has at most K+1 members
+// everyone watches everyone.
+//
+// Members are the live nodes and this node itself. The rings are kept
+// sorted as members come and go (binary search and insertion, O(K log N)
+// comparisons and O(K N) bytes moved per change), never rebuilt.
+
+// ringSet is the K rings over the current members.
+type ringSet struct {
+	k     int
+	rings [][]*nodeState // ring r sorted by ringHash(r, id), then id
+}
+
+func newRingSet(k int) ringSet {
+	return ringSet{k: k, rings: make([][]*nodeState, k)}
+}
+
+// ringHash places id on ring r: 64-bit FNV-1a of the ring number and the
+// ID, finished with a mixer so that nearby IDs land far apart.
+func ringHash(r int, id string) uint64 {
+	h := uint64(14695981039346656037)
+	h = (h ^ uint64(r+1)) * 1099511628211
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint64(id[i])) * 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// position returns where id is, or would be inserted, on ring r.
+func (rs *ringSet) position(r int, id string) (int, bool) {
+	h := ringHash(r, id)
+	return slices.BinarySearchFunc(rs.rings[r], id, func(n *nodeState, target string) int {
+		nh := ringHash(r, n.id)
+		switch {
+		case nh < h:
+			return -1
+		case nh > h:
+			return 1
+		case n.id < target:
+			return -1
+		case n.id > target:
+			return 1
+		}
+		return 0
+	})
+}
+
+// add makes n a member.
+func (rs *ringSet) add(n *nodeState) {
+	for r := range rs.rings {
+		if i, found := rs.position(r, n.id); !found {
+			rs.rings[r] = slices.Insert(rs.rings[r], i, n)
+		}
+	}
+}
+
+// remove makes n no longer a member.
+func (rs *ringSet) remove(n *nodeState) {
+	for r := range rs.rings {
+		if i, found := rs.position(r, n.id); found {
+			rs.rings[r] = slices.Delete(rs.rings[r], i, i+1)
+		}
+	}
+}
+
+// size returns the number of members.
+func (rs *ringSet) size() int {
+	if rs.k == 0 {
+		return 0
+	}
+	return len(rs.rings[0])
+}
+
+// observersOf appends to dst the distinct observers of the node with ID id,
+// a member or not: its predecessors on every ring among the members, or
+// every other member when there are at most K+1 counting it.
+func (rs *ringSet) observersOf(dst []*nodeState, id string) []*nodeState {
+	return rs.neighbours(dst, id, -1)
+}
+
+// subjectsOf appends to dst the distinct subjects of member id: its
+// successors on every ring, or every other member in a small cluster.
+func (rs *ringSet) subjectsOf(dst []*nodeState, id string) []*nodeState {
+	return rs.neighbours(dst, id, +1)
+}
+
+func (rs *ringSet) neighbours(dst []*nodeState, id string, dir int) []*nodeState {
+	if rs.k == 0 {
+		return dst
+	}
+	start := len(dst)
+	ring0 := rs.rings[0]
+	_, member := rs.position(0, id)
+	others := len(ring0)
+	if member {
+		others--
+	}
+	if others <= rs.k {
+		for _, n := range ring0 {
+			if n.id != id {
+				dst = append(dst, n)
+			}
+		}
+		return dst
+	}
+	for r, ring := range rs.rings {
+		i, found := rs.position(r, id)
+		var j int
+		switch {
+		case dir < 0:
+			j = (i - 1 + len(ring)) % len(ring)
+		case found:
+			j = (i + 1) % len(ring)
+		default:
+			j = i % len(ring)
+		}
+		n := ring[j]
+		if !slices.Contains(dst[start:], n) {
+			dst = append(dst, n)
+		}
+	}
+	return dst
+}
