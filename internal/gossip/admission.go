@@ -252,10 +252,11 @@ func (e *Engine) rejoin(now time.Time) {
 	e.markChanged(s)
 	e.pushed = 0 // peers need the whole state of the new incarnation
 	e.pushDue = true
-	// A new incarnation carries none of the old one's verdicts: it was
-	// the one removed. What it removed with the partition comes back at
-	// once (the partition is over); what it convicted otherwise (everyone,
-	// if it was cut off alone) must earn admission again, as for a joiner.
+	// What this node removed with a partition comes back at once (the
+	// partition is over); what it removed alone, cut off from everyone,
+	// must earn admission again, as for a joiner. The rest stays dead: the
+	// cluster removed it (a node it removed wrongly learns so from its
+	// digests, and rejoins).
 	for _, n := range e.sorted {
 		switch {
 		case n.status != statusDead:
@@ -263,7 +264,7 @@ func (e *Engine) rejoin(now time.Time) {
 			e.healedAt = e.fd.Mono(now)
 			e.markPending(n, now)
 			e.admit(n, now)
-		default:
+		case n.cutLocal:
 			e.markPending(n, now)
 			e.startPending(n, fromRelay, false, now)
 		}

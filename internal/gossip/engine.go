@@ -70,6 +70,11 @@ type Engine struct {
 	pushed       uint64
 	pushDue      bool
 	pushScratch  []string
+	pushPicked   []*nodeState
+	pushQueue    []wire.NodeDelta // learnt from pushes, to forward
+	pushHops     uint64           // the least hop count in pushQueue
+	pushExcept   []string         // IDs the next push skips
+	lastPush     time.Time
 	forwardFresh []*nodeState
 
 	rng       *rand.Rand
@@ -196,14 +201,15 @@ func (e *Engine) HasReady() bool {
 
 // wakeAt returns the earliest time something is due: the next round, a
 // retry or timeout, a subject's phi crossing the threshold, the end of a
-// hold or a probation, or a cut that waits to settle.
+// hold or a probation, a cut that waits to settle, or pushes that wait for
+// their pace.
 func (e *Engine) wakeAt() time.Time {
 	t := e.nextRound
 	var decide time.Time
 	if e.decideAt != 0 {
 		decide = e.fd.At(e.decideAt)
 	}
-	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd} {
+	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd, e.pushDueAt()} {
 		if !at.IsZero() && at.Before(t) {
 			t = at
 		}
@@ -246,7 +252,7 @@ func (e *Engine) settle(now time.Time) {
 		e.subjects()
 		e.expectSubjects(now)
 	}
-	e.flushPush()
+	e.flushPush(now)
 }
 
 // newNode returns the state of a node heard of, with its detector window.

@@ -205,7 +205,8 @@ func TestMassRestartConverges(t *testing.T) {
 }
 
 func TestKeyChangesInVersionOrder(t *testing.T) {
-	// Pushed, every write arrives: the peer sees a set and deleted.
+	// Pushed: the first write of the burst leaves at once, and the rest,
+	// paced, together a moment later; the peer sees a set and deleted.
 	testKeyChangesInVersionOrder(t, nil, []string{"a=1/false", "b=2/false", "a=/true", "c=3/false", "c=/true"})
 	// By anti-entropy alone, "a" was set and deleted before the exchange:
 	// only its latest version travels, so the peer sees b, then a's

@@ -11,15 +11,25 @@ import (
 
 // Pushing. A change is not left for the next gossip rounds to find: a
 // local write (a user key, an alert, a leave, a new incarnation) is sent at
-// once, at the end of the input that made it, to GossipNodes random
-// members, and every node that learns something new from a push forwards
-// that node delta once, one hop further, to GossipNodes random members of
-// its own. A node forwards a given version at most once, since the second
-// time it is not new to it, so a change costs about N × GossipNodes
-// datagrams in all and reaches every node in a few network round trips;
+// once, at the end of the input that made it, to pushFanout (twice
+// GossipNodes) random members, and every node that learns something new
+// from a push forwards that node delta once, one hop further, to as many
+// random members of its own. A node forwards a given version at most once,
+// since the second time it is not new to it, so a change costs about
+// N × pushFanout datagrams in all (fewer under load: see the pace below)
+// and reaches all but a few in a thousand nodes in a few network round
+// trips;
 // Hops bounds the chain as a safety net. The periodic anti-entropy
 // exchange repairs what pushes lost. A push never exceeds MaxPacketSize:
 // what does not fit is left to anti-entropy.
+//
+// Pushes are paced: a node sends at most one push to each of its targets
+// every pushGap (a twentieth of the gossip interval). A push goes out at
+// once when the node pushed nothing for that long; otherwise what it has to
+// push (its own writes since its last push, and what it learnt from pushes)
+// waits for the end of the gap and goes out together, in one datagram per
+// target. Under a heavy write load the cost is bounded by the pace, not by
+// the number of writes.
 //
 // With Config.DisablePush nothing is pushed or forwarded, and anti-entropy
 // runs GossipNodes exchanges a round instead of one.
@@ -37,48 +47,92 @@ func (e *Engine) exchangesPerRound() int {
 	return 1
 }
 
-// flushPush sends this node's writes not pushed yet, and the fresh
-// incarnations learnt first-hand (see afterDelta).
-func (e *Engine) flushPush() {
-	if fresh := e.forwardFresh; len(fresh) > 0 {
-		e.forwardFresh = e.forwardFresh[:0]
-		if !e.cfg.DisablePush {
-			e.pushFresh(fresh)
-		}
+// pushGap is the least time between two pushes of this node.
+func (e *Engine) pushGap() time.Duration { return e.cfg.GossipInterval / 20 }
+
+// queuePush notes what was new in a push from peer from, to be forwarded
+// one hop further (hops is its hop count there), not back to from.
+func (e *Engine) queuePush(hops uint64, from string, nds []wire.NodeDelta) {
+	if len(e.pushQueue) == 0 || hops < e.pushHops {
+		e.pushHops = hops
 	}
-	if !e.pushDue {
-		return
-	}
-	e.pushDue = false
-	if e.cfg.DisablePush || e.self.maxVersion <= e.pushed && e.pushed > 0 {
-		return
-	}
-	from := e.pushed
-	e.pushed = e.self.maxVersion
-	e.emitPush(0, "", func(budget int) []wire.NodeDelta {
-		nd, ok := e.fillNodeDelta(deltaCandidate{n: e.self, from: from, rank: rankStale}, budget, 0)
-		if !ok {
-			return nil
-		}
-		return []wire.NodeDelta{nd}
-	})
+	e.pushQueue = append(e.pushQueue, nds...)
+	e.noPushTo(from)
 }
 
-// pushFresh pushes, one hop from their writers, the whole state of fresh
-// incarnations learnt first-hand.
-func (e *Engine) pushFresh(ns []*nodeState) {
-	for _, n := range ns {
+// noPushTo keeps the next push from going to the node with ID id (it has
+// what the push carries).
+func (e *Engine) noPushTo(id string) {
+	if len(e.pushExcept) < 4 && !slices.Contains(e.pushExcept, id) {
+		e.pushExcept = append(e.pushExcept, id)
+	}
+}
+
+// flushPush pushes what waits, if the pace allows: this node's writes not
+// pushed yet, the fresh incarnations learnt first-hand (see afterDelta),
+// and what pushes taught it. Otherwise it leaves it for pushDueAt.
+func (e *Engine) flushPush(now time.Time) {
+	if e.cfg.DisablePush {
+		e.pushDue, e.forwardFresh, e.pushQueue = false, e.forwardFresh[:0], e.pushQueue[:0]
+		return
+	}
+	own := e.pushDue && (e.self.maxVersion > e.pushed || e.pushed == 0)
+	if !own && len(e.forwardFresh) == 0 && len(e.pushQueue) == 0 {
+		e.pushDue = false
+		return
+	}
+	if !e.lastPush.IsZero() && now.Before(e.lastPush.Add(e.pushGap())) {
+		return // pushDueAt wakes the engine at the end of the gap
+	}
+	hops := e.pushHops
+	var nodes []wire.NodeDelta
+	if own {
+		hops = 0
+		if nd, ok := e.fillNodeDelta(deltaCandidate{n: e.self, from: e.pushed, rank: rankStale}, e.cfg.MaxPacketSize, 0); ok {
+			nodes = append(nodes, nd)
+		}
+		e.pushed = e.self.maxVersion
+	}
+	e.pushDue = false
+	for _, n := range e.forwardFresh {
 		if n.status != statusLive {
 			continue
 		}
-		e.emitPush(1, n.id, func(budget int) []wire.NodeDelta {
-			nd, ok := e.fillNodeDelta(deltaCandidate{n: n, rank: rankUnknown}, budget, 0)
-			if !ok {
-				return nil
-			}
-			return []wire.NodeDelta{nd}
-		})
+		if nd, ok := e.fillNodeDelta(deltaCandidate{n: n, rank: rankUnknown}, e.cfg.MaxPacketSize, 0); ok {
+			nodes = append(nodes, nd)
+			hops = min(hops, 1)
+			e.noPushTo(n.id)
+		}
 	}
+	nodes = append(nodes, e.pushQueue...)
+	e.forwardFresh, e.pushQueue = e.forwardFresh[:0], e.pushQueue[:0]
+	targets := e.pushTargets()
+	for range maxPushBatch {
+		if len(nodes) == 0 || len(targets) == 0 {
+			break
+		}
+		k := e.emitPush(hops, nodes, targets)
+		if k == 0 {
+			break
+		}
+		nodes = nodes[k:]
+		e.lastPush = now
+	}
+	// What did not fit waits for the next push, up to a bound; beyond it,
+	// anti-entropy carries it.
+	if len(targets) > 0 && len(nodes) > 0 {
+		e.pushHops = hops
+		e.pushQueue = append(e.pushQueue, nodes[:min(len(nodes), maxPushQueue)]...)
+	}
+	e.pushExcept = e.pushExcept[:0]
+}
+
+// pushDueAt returns when waiting pushes may go out (zero: none wait).
+func (e *Engine) pushDueAt() time.Time {
+	if e.cfg.DisablePush || (!e.pushDue && len(e.forwardFresh) == 0 && len(e.pushQueue) == 0) {
+		return time.Time{}
+	}
+	return e.lastPush.Add(e.pushGap())
 }
 
 // pushOut is a Push being fitted.
@@ -88,55 +142,82 @@ func (o *pushOut) Size() int                  { return o.m.Size() }
 func (o *pushOut) AppendBody(b []byte) []byte { return wire.AppendPush(b, &o.m) }
 func (o *pushOut) Trim(limit int)             { trimDelta(&o.m.Delta, limit-wire.PushOverhead(o.m.From, o.m.Hops)) }
 
-// emitPush builds one push at hop count hops with the node deltas nodes
-// returns for a body budget, and sends it to GossipNodes random members
-// other than except.
-func (e *Engine) emitPush(hops uint64, except string, nodes func(budget int) []wire.NodeDelta) {
-	targets := e.pushTargets(except)
-	if len(targets) == 0 {
-		return
-	}
+// maxPushBatch bounds the datagrams a push sends to each target at once,
+// and maxPushQueue the node deltas left waiting for the next.
+const (
+	maxPushBatch = 4
+	maxPushQueue = 256
+)
+
+// emitPush sends one push at hop count hops with as many of nodes, in
+// order, as fit, to targets, and returns how many of nodes it carried.
+func (e *Engine) emitPush(hops uint64, nodes []wire.NodeDelta, targets []string) int {
+	carried := 0
 	data, err := e.sealer.Frame(wire.Header{Type: wire.MsgPush, ClusterID: e.cfg.ClusterID}, e.cfg.MaxPacketSize, func(budget int) seal.Message {
 		m := wire.Push{From: e.self.id, Hops: hops}
 		room := budget - wire.PushOverhead(m.From, hops) - wire.DeltaOverhead(1)
-		m.Delta.Nodes = nodes(room)
+		size := 0
+		for _, nd := range nodes {
+			s := nd.Size() + wire.ArrayHeaderSize(len(m.Delta.Nodes)+1) - wire.ArrayHeaderSize(len(m.Delta.Nodes))
+			if size+s > room {
+				if len(m.Delta.Nodes) == 0 { // a node delta larger than a push: cut it
+					m.Delta.Nodes = append(m.Delta.Nodes, nd)
+					trimDelta(&m.Delta, room+wire.DeltaOverhead(1))
+				}
+				break
+			}
+			size += s
+			m.Delta.Nodes = append(m.Delta.Nodes, nd)
+		}
 		if len(m.Delta.Nodes) == 0 {
 			return nil
 		}
+		carried = len(m.Delta.Nodes)
 		return &pushOut{m: m}
 	})
 	if err != nil {
 		e.stats.DroppedOutgoing++
-		return
+		return 0
 	}
 	if data == nil {
-		return
+		return 0
 	}
 	for _, a := range targets {
 		e.emitDatagram(a, data)
 		e.stats.PushesSent++
 	}
+	return carried
 }
 
-// pushTargets returns up to GossipNodes random members' addresses, not
-// this node's nor except's.
-func (e *Engine) pushTargets(except string) []string {
-	cands := e.pushScratch[:0]
-	for _, n := range e.rings.rings[0] {
-		if n != e.self && n.id != except && member(n) {
-			cands = append(cands, n.addr)
+// pushFanout is how many members a push goes to: twice GossipNodes. A
+// change forwarded once by every node it reaches, each to f others, misses
+// about e^-f(1-miss) of the nodes: 6 % with f = 3, 0.25 % with f = 6, at
+// any cluster size, so that anti-entropy repairs a handful, not a
+// twentieth of the cluster.
+func (e *Engine) pushFanout() int { return 2 * e.cfg.GossipNodes }
+
+// pushTargets returns up to pushFanout distinct random members' addresses,
+// not this node's nor those of noPushTo: random picks on the members' ring, so that the cost does
+// not grow with the cluster.
+func (e *Engine) pushTargets() []string {
+	ring := e.rings.rings[0]
+	k := min(e.pushFanout(), e.liveCount())
+	out := e.pushScratch[:0]
+	picked := e.pushPicked[:0]
+	for tries := 0; len(out) < k && tries < 8*k+len(ring)/8; tries++ {
+		n := ring[e.rng.IntN(len(ring))]
+		if n == e.self || !member(n) || slices.Contains(picked, n) || slices.Contains(e.pushExcept, n.id) {
+			continue
 		}
+		picked = append(picked, n)
+		out = append(out, n.addr)
 	}
-	k := min(e.cfg.GossipNodes, len(cands))
-	for i := range k { // partial Fisher-Yates
-		j := i + e.rng.IntN(len(cands)-i)
-		cands[i], cands[j] = cands[j], cands[i]
-	}
-	e.pushScratch = cands[:0]
-	return slices.Clone(cands[:k])
+	e.pushScratch, e.pushPicked = out[:0], picked[:0]
+	return slices.Clone(out)
 }
 
-// handlePush applies a push and forwards, once, what was new to this node.
+// handlePush applies a push and queues, to forward once, what was new to
+// this node.
 func (e *Engine) handlePush(now time.Time, m *wire.Push) {
 	var fwd []wire.NodeDelta
 	for i := range m.Delta.Nodes {
@@ -152,16 +233,5 @@ func (e *Engine) handlePush(now time.Time, m *wire.Push) {
 	if len(fwd) == 0 || e.cfg.DisablePush || m.Hops+1 > maxHops(e.rings.size()) {
 		return
 	}
-	e.emitPush(m.Hops+1, m.From, func(budget int) []wire.NodeDelta {
-		out, size := fwd[:0:0], 0
-		for _, nd := range fwd {
-			s := nd.Size() + wire.ArrayHeaderSize(len(out)+1) - wire.ArrayHeaderSize(len(out))
-			if size+s > budget {
-				break
-			}
-			size += s
-			out = append(out, nd)
-		}
-		return out
-	})
+	e.queuePush(m.Hops+1, m.From, fwd)
 }

@@ -41,10 +41,11 @@ func (e *Engine) forgetUnansweredSyns(now time.Time) {
 func (e *Engine) liveCount() int { return e.rings.size() - 1 - len(e.ghosts) }
 
 // gossipTargets chooses this round's peers: k random live peers; with
-// probability dead/(live+1) one node that is dead or pending, so that the
-// sides of a healed partition meet and newcomers are confirmed by direct
-// contact; and a seed with probability 1/(live+1), every seed while no peer
-// is live.
+// probability dead/(live+1), and at least deadProbeFloor, one node that is
+// dead or pending, so that the sides of a healed partition meet, a node
+// removed here but not elsewhere learns so (from our digest) and rejoins,
+// and newcomers are confirmed by direct contact; and a seed with
+// probability 1/(live+1), every seed while no peer is live.
 func (e *Engine) gossipTargets(k int) []string {
 	// The candidate lists reuse their memory from round to round.
 	liveIDs, otherIDs := e.liveScratch[:0], e.otherScratch[:0]
@@ -65,7 +66,7 @@ func (e *Engine) gossipTargets(k int) []string {
 		liveIDs[i], liveIDs[j] = liveIDs[j], liveIDs[i]
 		targets = append(targets, liveIDs[i])
 	}
-	if len(otherIDs) > 0 && e.rng.Float64() < float64(len(otherIDs))/float64(len(liveIDs)+1) {
+	if len(otherIDs) > 0 && e.rng.Float64() < max(float64(len(otherIDs))/float64(len(liveIDs)+1), deadProbeFloor) {
 		targets = appendUnique(targets, otherIDs[e.rng.IntN(len(otherIDs))])
 	}
 	seeds := e.join.addrs
@@ -80,6 +81,10 @@ func (e *Engine) gossipTargets(k int) []string {
 	}
 	return slices.DeleteFunc(targets, func(a string) bool { return a == e.self.addr || a == "" })
 }
+
+// deadProbeFloor is the least probability that a round also probes a node
+// held dead or pending, when there is one.
+const deadProbeFloor = 0.125
 
 func appendUnique(s []string, v string) []string {
 	if slices.Contains(s, v) {

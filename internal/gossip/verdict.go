@@ -233,7 +233,7 @@ func (e *Engine) decide(now time.Time) {
 		if e.heldSince == 0 {
 			e.heldSince = m
 		}
-		holdUntil = min(holdUntil, e.heldSince+hold, e.alertsAt+int64(e.cfg.GossipInterval))
+		holdUntil = min(holdUntil, e.heldSince+hold, e.alertsAt+int64(e.cfg.GossipInterval/2))
 		if m < holdUntil {
 			if e.decideAt == 0 || holdUntil < e.decideAt {
 				e.decideAt = holdUntil
