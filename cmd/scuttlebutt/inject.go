@@ -26,13 +26,13 @@ Message JSON ("type" is syn, synack, ack, heartbeat or push; "from" the
 sender's node ID; "cluster", if given, overrides -cluster):
 
   {"type": "syn", "from": "probe", "digest": {"complete": true, "entries": [
-     {"id": "a", "generation": 1, "heartbeat": 7, "max_version": 3, "gc_version": 0}]}}
+     {"id": "a", "generation": 1, "flags": 0, "max_version": 3, "gc_version": 0}]}}
   {"type": "ack", "from": "probe", "delta": {"nodes": [{"id": "probe",
-     "addr": "10.0.0.9:9111", "generation": 1, "heartbeat": 1, "from_version": 0,
+     "addr": "10.0.0.9:9111", "generation": 1, "flags": 0, "from_version": 0,
      "max_version": 1, "gc_version": 0, "entries": [
        {"key": "role", "value": "probe", "version": 1, "status": "set"}]}]}}
-  {"type": "heartbeat", "from": "probe", "generation": 1, "seq": 5, "heard": 2,
-     "subjects": 3, "max_version": 1}
+  {"type": "heartbeat", "from": "probe", "generation": 1, "seq": 5, "since": 1,
+     "heard": 2, "subjects": 3, "max_version": 1}
   {"type": "push", "from": "probe", "hops": 0, "delta": {"nodes": [...]}}
 
 A node answers a sender it does not know with at most four times the bytes

@@ -43,6 +43,7 @@ type messageJSON struct {
 	// Heartbeat fields.
 	Generation uint64 `json:"generation,omitempty"`
 	Seq        uint64 `json:"seq,omitempty"`
+	Since      uint64 `json:"since,omitempty"`
 	Heard      uint64 `json:"heard,omitempty"`
 	Subjects   uint64 `json:"subjects,omitempty"`
 	MaxVersion uint64 `json:"max_version,omitempty"`
@@ -116,7 +117,7 @@ func parseMessage(data []byte) (*messageJSON, error) {
 	default:
 		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat or push", m.Type)
 	}
-	hasHeartbeat := m.Generation != 0 || m.Seq != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0
+	hasHeartbeat := m.Generation != 0 || m.Seq != 0 || m.Since != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0
 	switch {
 	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat"):
 		return nil, fmt.Errorf("message JSON: a %s has no delta", m.Type)
@@ -150,7 +151,7 @@ func (m *messageJSON) body() (wire.MsgType, []byte, error) {
 		return t, wire.AppendAck(nil, &wire.Ack{From: m.From, Delta: d}), nil
 	case wire.MsgHeartbeat:
 		return t, wire.AppendHeartbeat(nil, &wire.Heartbeat{From: m.From, Generation: m.Generation, Seq: m.Seq,
-			Heard: m.Heard, Subjects: m.Subjects, MaxVersion: m.MaxVersion}), nil
+			Since: m.Since, Heard: m.Heard, Subjects: m.Subjects, MaxVersion: m.MaxVersion}), nil
 	case wire.MsgPush:
 		d, err := m.Delta.wire()
 		if err != nil {
@@ -232,7 +233,7 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 		if err := wire.DecodeHeartbeat(body, &h); err != nil {
 			return nil, err
 		}
-		m.Type, m.From, m.Generation, m.Seq, m.Heard, m.Subjects, m.MaxVersion = "heartbeat", h.From, h.Generation, h.Seq, h.Heard, h.Subjects, h.MaxVersion
+		m.Type, m.From, m.Generation, m.Seq, m.Since, m.Heard, m.Subjects, m.MaxVersion = "heartbeat", h.From, h.Generation, h.Seq, h.Since, h.Heard, h.Subjects, h.MaxVersion
 	case wire.MsgPush:
 		var p wire.Push
 		if err := wire.DecodePush(body, &p); err != nil {

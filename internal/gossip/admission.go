@@ -25,11 +25,12 @@ import (
 //   - A rejoin (the low byte of the generation counts the rejoins, see
 //     rejoinsOf) was removed before. It is admitted only when the node
 //     itself announces, by a pushed write of probationKey, that its
-//     probation is over, and no more than L of its observers alert about
-//     it: probation lasts 30 gossip intervals after the first removal,
+//     probation is over, and fewer than L of its observers alert about
+//     it: probation lasts 60 gossip intervals after the first removal,
 //     doubling with each further one, up to 480. A node that flips between
 //     working and not, or loses most of its packets, is convicted by its
-//     observers during its probation and never comes back while it does.
+//     observers during its probation (the loss of an edge is judged over
+//     16 heartbeats: edgeloss.go) and never comes back while it does.
 //   - Except after a partition: an incarnation that this node removed in a
 //     large cut (at least a quarter of the members at once, and two or
 //     more) is readmitted as a first join is, so that the two sides of a
@@ -70,7 +71,7 @@ func (e *Engine) probation(rejoins uint64) time.Duration {
 	if rejoins == 0 {
 		return 0
 	}
-	return e.cfg.GossipInterval * time.Duration(min(30<<min(rejoins-1, 8), 480))
+	return e.cfg.GossipInterval * time.Duration(min(60<<min(rejoins-1, 8), 480))
 }
 
 // rejoinBackoff returns how long a removed node waits before rejoining.

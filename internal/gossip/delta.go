@@ -198,9 +198,15 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 			return false
 		}
 		// A new incarnation: its old state is gone. A member that
-		// restarted or rejoined stays a member; any other waits for
-		// admission.
+		// restarted, or rejoined after a partition, stays a member; any
+		// other waits for admission. A member that rejoins on probation
+		// was removed by the cluster while this node did not see it
+		// (the verdict reached it late, or the alerts came and went):
+		// this node follows the cluster, and reports it dead.
 		wasCutLarge = n.cutLarge
+		if n.status == statusLive && rejoinsOf(nd.Generation) > 0 && !announcesProbationOver(nd) {
+			e.setStatus(n, statusDead, now, ReasonSuspected)
+		}
 		restarted = n.status == statusLive
 		before = n.userKeys()
 		changed = len(before) > 0
@@ -217,9 +223,9 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 		case restarted && rejoinsOf(nd.Generation) == 0:
 			// A process restart: the old incarnation is gone and the
 			// new one is here, and a consumer keeping a set of live
-			// nodes sees both. (A rejoin of a member this node never
-			// removed is the same process, with the same keys: it
-			// stays a member silently.)
+			// nodes sees both. (A member's rejoin after a partition is
+			// the same process, with the same keys: it stays a member
+			// silently.)
 			e.emitGen(NodeDead, n, old, ReasonRestarted)
 			e.emit(NodeLive, n, ReasonRestarted)
 		case restarted:
@@ -338,4 +344,16 @@ func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, n
 		}
 	}
 	return changed, true
+}
+
+// announcesProbationOver reports whether node delta nd, the whole state of a
+// rejoining incarnation, carries the end of its probation: a rejoin after a
+// partition announces it at once (admission.go).
+func announcesProbationOver(nd *wire.NodeDelta) bool {
+	for i := range nd.Entries {
+		if en := &nd.Entries[i]; en.Key == probationKey && en.Status == wire.StatusSet {
+			return true
+		}
+	}
+	return false
 }

@@ -207,10 +207,11 @@ func (e *Engine) noteVersionSeen(n *nodeState, v uint64, now time.Time) {
 
 // noteSelfDigest reads what peer from holds of our own state: our leave
 // marker, or a removal of our incarnation. A removal counts when from is a
-// member, or a node we removed in a large cut ourselves, or while cut off
-// alone: the two sides of a healed partition, which removed each other,
-// both rejoin, and so does a node that was cut off. (That node, which
-// reported everyone dead, flags nobody: see digestEntry.)
+// member, or a node we removed in a large cut ourselves (the two sides of
+// a healed partition, which removed each other, both rejoin at once), or
+// while cut off alone: that node rejoins, on probation, since nothing
+// tells a node cut off alone from a node that fails on and off. (It
+// reported everyone dead, but flags nobody: see digestEntry.)
 func (e *Engine) noteSelfDigest(de *wire.DigestEntry, from string, now time.Time) {
 	if de.Generation != e.self.generation {
 		return
@@ -227,8 +228,10 @@ func (e *Engine) noteSelfDigest(de *wire.DigestEntry, from string, now time.Time
 	case n == nil:
 	case n.status == statusLive:
 		e.selfRemoved(now, false)
-	case n.status == statusDead && (n.cutLarge || n.cutLocal):
+	case n.status == statusDead && n.cutLarge:
 		e.selfRemoved(now, true) // we removed each other: a partition
+	case n.status == statusDead && n.cutLocal:
+		e.selfRemoved(now, false) // we were cut off: no partition
 	}
 }
 

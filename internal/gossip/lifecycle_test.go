@@ -180,7 +180,9 @@ func TestIsolatedNodeRejoinsOnItsOwn(t *testing.T) {
 	s.Partition([]int{3})
 	within(t, s, 30, func() bool { return s.Node(3).Engine().LiveCount() == 0 })
 	s.Heal()
-	within(t, s, 40, s.Converged)
+	// Removed alone, it rejoins on probation (60 rounds): a node cut off
+	// alone cannot be told from one that fails on and off.
+	within(t, s, 80, s.Converged)
 }
 
 func TestMassRestartConverges(t *testing.T) {

@@ -71,7 +71,8 @@ func (e *Engine) noteUpdate(n *nodeState) {
 }
 
 // checkPeers removes the peers that stayed dead, left or pending for
-// DeadNodeGracePeriod, and forgets graves past their time.
+// DeadNodeGracePeriod (a rejoin pending for its probation on top), and
+// forgets graves past their time.
 func (e *Engine) checkPeers(now time.Time) {
 	m := e.fd.Mono(now)
 	for i := 0; i < len(e.sorted); i++ {
@@ -79,7 +80,11 @@ func (e *Engine) checkPeers(now time.Time) {
 		if n == e.self || n.status == statusLive {
 			continue
 		}
-		if time.Duration(m-n.statusSince) > e.cfg.DeadNodeGracePeriod {
+		grace := e.cfg.DeadNodeGracePeriod
+		if n.status == statusPending {
+			grace += e.probation(rejoinsOf(n.generation)) // a rejoin waits that long
+		}
+		if time.Duration(m-n.statusSince) > grace {
 			e.removeNode(n, now)
 			i--
 		}

@@ -93,6 +93,11 @@ func (e *Engine) sendHeartbeats(now time.Time) {
 		Heard: e.heardPeers(now), Subjects: uint64(len(e.subjects())), MaxVersion: e.self.maxVersion,
 	}
 	for _, o := range e.observers() {
+		if o.hbLast+1 != hb.Seq || o.hbSince == 0 {
+			o.hbSince = hb.Seq // a new run of heartbeats to o
+		}
+		o.hbLast = hb.Seq
+		hb.Since = o.hbSince
 		e.send(o.addr, wire.MsgHeartbeat, e.cfg.MaxPacketSize, func(budget int) seal.Message {
 			return &heartbeatOut{m: hb}
 		})
@@ -139,10 +144,14 @@ func (e *Engine) handleHeartbeat(now time.Time, addr string, m *wire.Heartbeat) 
 		n.expectAt = phi.NoTime
 		e.expecting--
 	}
+	n.loss.arrived(m.Seq, m.Since, n.heartbeat)
 	n.heartbeat = m.Seq
 	n.window.Heartbeat(now)
 	n.calmUntil = n.window.CalmUntil()
-	if n.alerted {
+	switch {
+	case n.loss.lossy():
+		n.calmUntil = e.fd.Mono(now) // checkEdges alerts, if not yet
+	case n.alerted:
 		e.withdrawAlert(n, now)
 	}
 }
@@ -215,6 +224,7 @@ func (e *Engine) dropEdge(n *nodeState) {
 	}
 	n.calmUntil = phi.NoTime
 	n.window = phi.NewWindow(e.fd)
+	n.loss = edgeLoss{}
 	n.heartbeat = 0
 	n.alerted = false
 	for i, x := range e.edges {
@@ -280,6 +290,8 @@ func (e *Engine) checkEdges(now time.Time) {
 			n.calmUntil = m + int64(e.cfg.GossipInterval)
 		case p > e.cfg.Detector.PhiThreshold:
 			e.convictions.observe(p)
+			e.raiseAlert(n, now)
+		case n.loss.lossy():
 			e.raiseAlert(n, now)
 		default:
 			// calmUntil errs early by a hair: look again a little later.

@@ -101,9 +101,13 @@ type nodeState struct {
 	// The edge this node observes, when the peer sends it heartbeats (see
 	// monitor.go): arrival history, and when phi may next cross the
 	// threshold (as stored by phi.Params.Mono; phi.NoTime: never).
-	window    phi.Window
-	calmUntil int64
-	alerted   bool // this node's alert about the incarnation is raised
+	window phi.Window
+	loss   edgeLoss
+	// hbSince and hbLast: the run of heartbeats this node sends the peer
+	// as one of its observers, first and last Seq (edgeloss.go).
+	hbSince, hbLast uint64
+	calmUntil       int64
+	alerted         bool // this node's alert about the incarnation is raised
 	// expectAt: when this node, the peer's observer, starts expecting its
 	// heartbeats although none has arrived (phi.NoTime: not set).
 	expectAt int64
@@ -211,8 +215,6 @@ const (
 	// alertPrefix + subject ID is an alert about the subject; the value is
 	// the subject's generation alerted (decimal).
 	alertPrefix = "\x00a"
-	// rejoinKey holds the node's rejoin count (decimal).
-	rejoinKey = "\x00j"
 )
 
 // reserved reports whether key belongs to the protocol, not the user.
@@ -236,9 +238,6 @@ func (n *nodeState) digestEntry() wire.DigestEntry {
 	}
 	return d
 }
-
-// member reports whether the node is a member: live (or this node itself).
-func (n *nodeState) member() bool { return n.status == statusLive }
 
 // node returns the node's identity.
 func (n *nodeState) node() Node { return Node{ID: n.id, Addr: n.addr} }

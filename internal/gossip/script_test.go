@@ -309,7 +309,7 @@ func (sc *script) describe(h sim.Held) string {
 	case wire.MsgHeartbeat:
 		var m wire.Heartbeat
 		if wire.DecodeHeartbeat(plain, &m) == nil {
-			fmt.Fprintf(&b, "  heartbeat %s seq %d, heard %d, subjects %d, v%d\n", gen(m.Generation), m.Seq, m.Heard, m.Subjects, m.MaxVersion)
+			fmt.Fprintf(&b, "  heartbeat %s seq %d since %d, heard %d, subjects %d, v%d\n", gen(m.Generation), m.Seq, m.Since, m.Heard, m.Subjects, m.MaxVersion)
 		}
 	case wire.MsgPush:
 		var m wire.Push
@@ -386,7 +386,7 @@ func deltaString(d *wire.Delta) string {
 		}
 		switch {
 		case len(nd.Entries) == 0 && !nd.Reset:
-			b.WriteString(" heartbeat")
+			b.WriteString(" no entries")
 		case nd.MaxVersion == 0:
 			b.WriteString(" cut")
 		default:

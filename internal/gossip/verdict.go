@@ -328,10 +328,12 @@ func (e *Engine) noteRemoval(n *nodeState, now time.Time) {
 	}
 }
 
-// largeCut reports whether removing k members, still counted in the rings,
-// is a large cut: at least two, and a quarter of the members.
+// largeCut reports whether removing k nodes is a large cut: at least two,
+// and a quarter of the nodes this node knows (members, and the nodes it
+// holds dead, left or pending, which a node cut off from most of the
+// cluster has in numbers).
 func (e *Engine) largeCut(k int) bool {
-	return k >= 2 && 4*k >= e.rings.size()
+	return k >= 2 && 4*k >= len(e.sorted)
 }
 
 // removal is a recent removal by a verdict.
@@ -361,21 +363,23 @@ func (e *Engine) selfRemoved(now time.Time, partition bool) {
 
 // partitioned reports whether this node is, or lately was, on one side of a
 // partition: it holds nodes it removed in a large cut, or holds at least
-// two and a quarter of the nodes it knows removed (a partition may be
+// two and a quarter of the nodes it knows removed by verdicts of the
+// cluster (not alone, cut off: see isolated), as a partition may be
 // decided in many small cuts on its smaller side), or took one of those
 // back within twice freshHold.
 func (e *Engine) partitioned(now time.Time) bool {
 	if e.healedAt != 0 && e.fd.Mono(now)-e.healedAt <= int64(2*e.freshHold()) {
 		return true
 	}
-	dead := 0
+	dead, known := 0, 0
 	for _, n := range e.sorted {
-		if n.status == statusDead {
+		known++
+		if n.status == statusDead && !n.cutLocal {
 			if n.cutLarge {
 				return true
 			}
 			dead++
 		}
 	}
-	return dead >= 2 && 4*dead >= e.liveCount()+1+dead
+	return dead >= 2 && 4*dead >= known
 }

@@ -43,7 +43,8 @@ func TestPausedNodeKeepsItsStateAndResumes(t *testing.T) {
 	require.False(t, p.Paused())
 	require.Same(t, e, p.Engine(), "the same incarnation runs on")
 	require.Equal(t, rounds+1, e.Stats(s.Now()).Rounds, "it ticks at once on resuming")
-	ok, err := s.RunUntil(s.Converged, time.Second, 30*time.Second)
+	// Removed while it slept, it rejoins on probation: 60 rounds.
+	ok, err := s.RunUntil(s.Converged, time.Second, 90*time.Second)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Zero(t, kinds[DeathFalse], "deaths around the pause are blamed on it: %v", kinds)

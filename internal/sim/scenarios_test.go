@@ -151,9 +151,10 @@ func TestFlipFlop(t *testing.T) {
 	healthy(t, r)
 	require.Zero(t, r.FalseDeadEventsHealthy, "nobody convicts a healthy node")
 	require.Positive(t, r.FaultDeadEvents, "the deaf flippers are removed")
-	series := r.MemberCountSeries
-	require.Equal(t, 1, series[len(series)-1], "the healthy nodes agree at the end")
-	require.True(t, r.Converged)
+	// Each flipper was removed and rejoined while it kept failing: at the
+	// end it is on a probation that doubled with each removal, longer than
+	// the run, and its peers hold it pending.
+	require.GreaterOrEqual(t, r.FaultDeadEvents, 5*25, "every healthy node removed every flipper")
 }
 
 func TestLossyFew(t *testing.T) {

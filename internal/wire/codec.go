@@ -46,6 +46,7 @@ func AppendHeartbeat(dst []byte, m *Heartbeat) []byte {
 	dst = appendStr(dst, m.From)
 	dst = appendUint(dst, m.Generation)
 	dst = appendUint(dst, m.Seq)
+	dst = appendUint(dst, m.Since)
 	dst = appendUint(dst, m.Heard)
 	dst = appendUint(dst, m.Subjects)
 	return appendUint(dst, m.MaxVersion)

@@ -466,7 +466,7 @@ func decodeHeartbeat(b []byte, m *Heartbeat) (err error) {
 	if m.From, err = d.str(); err != nil {
 		return err
 	}
-	for _, v := range [...]*uint64{&m.Generation, &m.Seq, &m.Heard, &m.Subjects, &m.MaxVersion} {
+	for _, v := range [...]*uint64{&m.Generation, &m.Seq, &m.Since, &m.Heard, &m.Subjects, &m.MaxVersion} {
 		if *v, err = d.uint(); err != nil {
 			return err
 		}

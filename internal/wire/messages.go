@@ -154,6 +154,7 @@ type Heartbeat struct {
 	From       string
 	Generation uint64 // the sender's incarnation
 	Seq        uint64 // the sender's heartbeat counter, one more each round
+	Since      uint64 // the Seq of the first heartbeat the sender sent this observer in a row
 	Heard      uint64 // how many of the sender's subjects it heard from lately
 	Subjects   uint64 // how many subjects the sender watches
 	MaxVersion uint64 // the sender's own max version, so an observer sees it is behind

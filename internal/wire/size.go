@@ -17,7 +17,7 @@ const (
 	synFields         = 2
 	synAckFields      = 3
 	ackFields         = 2
-	heartbeatFields   = 6
+	heartbeatFields   = 7
 	pushFields        = 3
 )
 
@@ -154,7 +154,7 @@ func (m *Ack) Size() int { return AckOverhead(m.From) + m.Delta.Size() }
 // Size is the encoded size of the body m, as AppendHeartbeat writes it.
 func (m *Heartbeat) Size() int {
 	return ArrayHeaderSize(heartbeatFields) + StrSize(len(m.From)) + UintSize(m.Generation) +
-		UintSize(m.Seq) + UintSize(m.Heard) + UintSize(m.Subjects) + UintSize(m.MaxVersion)
+		UintSize(m.Seq) + UintSize(m.Since) + UintSize(m.Heard) + UintSize(m.Subjects) + UintSize(m.MaxVersion)
 }
 
 // PushOverhead is the encoded size of a Push body from the given sender at
