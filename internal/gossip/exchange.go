@@ -44,6 +44,7 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	}
 	if h.Type == wire.MsgWrongCluster {
 		e.stats.WrongClusterReplies++
+		e.refusedBy(addr, e.clusterRefusal(h.ClusterID)) // joindiag.go
 		return
 	}
 	if h.ClusterID != e.cfg.ClusterID {
@@ -56,6 +57,7 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	body, err = e.sealer.Open(b[:len(b)-len(body)], h.Flags, body)
 	if err != nil {
 		e.countOpenError(err)
+		e.openFailed(now, addr, &h, len(b), err) // joindiag.go
 		return
 	}
 	switch h.Type {
@@ -91,6 +93,8 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 			e.noteSender(m.From, now)
 			e.handlePush(now, &m)
 		}
+	case wire.MsgUnauthenticated:
+		e.refusedBy(addr, errUnreadable) // joindiag.go
 	default:
 		e.stats.DroppedMalformed++
 	}

@@ -339,6 +339,8 @@ func msgName(data []byte) string {
 		return "Heartbeat"
 	case wire.MsgPush:
 		return "Push"
+	case wire.MsgUnauthenticated:
+		return "Unauthenticated"
 	}
 	return fmt.Sprint(hd.Type)
 }

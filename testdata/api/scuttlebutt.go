@@ -50,6 +50,10 @@ const DefaultTombstoneGracePeriod time.Duration = 3600000000000
 
 func DefaultWANConfig() *Config { panic(0) }
 
+var ErrAuthFailed error
+
+var ErrClusterMismatch error
+
 var ErrInvalidConfig error
 
 var ErrInvalidKey error

@@ -1,0 +1,81 @@
+package gossip
+
+import (
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// Diagnostics: what the engine tells its driver so that the driver can say
+// what went wrong (Ready.Notices, Drops) and what the engine's datagrams are
+// (DatagramType), for logs. None of it changes what the protocol does.
+
+// diagState is the engine's state for diagnosis: refusal replies sent
+// (joindiag.go).
+type diagState struct {
+	lastUnauth map[string]int64 // address → when it was last told it did not authenticate (phi.Params.Mono)
+}
+
+// NoticeKind is the kind of a Notice.
+type NoticeKind uint8
+
+const (
+	// NoticeRefused: a peer refused this node, or sent what this node
+	// cannot accept: Err wraps ErrClusterMismatch or ErrAuthFailed.
+	NoticeRefused NoticeKind = iota
+)
+
+// Notice is something worth logging that is no event: it changes nothing
+// a NotifyEvent is told about.
+type Notice struct {
+	Kind NoticeKind
+	// Addr is the transport address of the peer (NoticeRefused).
+	Addr string
+	// Err says what the peer did (NoticeRefused).
+	Err error
+}
+
+// notice queues n for the driver.
+func (e *Engine) notice(n Notice) { e.ready.Notices = append(e.ready.Notices, n) }
+
+// Drops counts received datagrams dropped, by cause, and the wrong-cluster
+// replies received: the counters of Stats a driver compares before and
+// after Receive to log each drop with the sender's address.
+type Drops struct {
+	Malformed, Auth, ClusterMismatch, Oversize, WrongClusterReplies uint64
+}
+
+// Drops returns the drop counters; it is cheap enough to call around every
+// Receive.
+func (e *Engine) Drops() Drops {
+	s := &e.stats
+	return Drops{
+		Malformed: s.DroppedMalformed, Auth: s.DroppedAuth, ClusterMismatch: s.DroppedClusterMismatch,
+		Oversize: s.DroppedOversize, WrongClusterReplies: s.WrongClusterReplies,
+	}
+}
+
+// DatagramType names the message a datagram carries ("syn", "synack",
+// "ack", "wrongcluster", "heartbeat", "push", "unauthenticated"), or
+// "malformed".
+func DatagramType(b []byte) string {
+	h, _, err := wire.ParseHeader(b)
+	if err != nil {
+		return "malformed"
+	}
+	switch h.Type {
+	case wire.MsgSyn:
+		return "syn"
+	case wire.MsgSynAck:
+		return "synack"
+	case wire.MsgAck:
+		return "ack"
+	case wire.MsgWrongCluster:
+		return "wrongcluster"
+	case wire.MsgHeartbeat:
+		return "heartbeat"
+	case wire.MsgPush:
+		return "push"
+	case wire.MsgUnauthenticated:
+		return "unauthenticated"
+	}
+	return "malformed"
+}
