@@ -173,6 +173,9 @@ func (e *Engine) applyDelta(d *wire.Delta, from string, now time.Time) {
 // applyNodeDeltaFrom merges one node delta learnt from src and reports
 // whether it taught this node anything: a new incarnation, or entries.
 func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src source) (advanced bool) {
+	if nd.ID == e.self.id {
+		e.selfInDelta(nd) // conflict.go
+	}
 	if nd.ID == e.self.id || nd.ID == "" || nd.Generation == 0 {
 		return false
 	}

@@ -9,9 +9,10 @@ import (
 // (DatagramType), for logs. None of it changes what the protocol does.
 
 // diagState is the engine's state for diagnosis: refusal replies sent
-// (joindiag.go).
+// (joindiag.go) and ID conflicts seen (conflict.go).
 type diagState struct {
 	lastUnauth map[string]int64 // address → when it was last told it did not authenticate (phi.Params.Mono)
+	conflicts  conflictState
 }
 
 // NoticeKind is the kind of a Notice.

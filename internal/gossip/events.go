@@ -19,6 +19,9 @@ const (
 	// KeyChanged: one key of some node (this one included) was set,
 	// deleted or expired. Reported only while WatchKeys is on.
 	KeyChanged
+	// NodeConflict: two live incarnations claim one node ID (see
+	// conflict.go); Node and Generation name the other claimant.
+	NodeConflict
 )
 
 // Reason says why a node event happened.

@@ -63,33 +63,33 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	switch h.Type {
 	case wire.MsgSyn:
 		var m wire.Syn
-		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(now, addr, m.From, digestGen(&m.Digest, m.From)) {
 			e.noteSender(m.From, now)
 			e.handleSyn(now, addr, &m, len(b))
 		}
 	case wire.MsgSynAck:
 		var m wire.SynAck
-		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(now, addr, m.From, digestGen(&m.Digest, m.From)) {
 			e.noteSender(m.From, now)
 			e.handleSynAck(now, addr, &m, len(b))
 		}
 	case wire.MsgAck:
 		var m wire.Ack
-		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(now, addr, m.From, deltaGen(&m.Delta, m.From)) {
 			e.noteSender(m.From, now)
 			e.heard(addr)
 			e.applyDelta(&m.Delta, m.From, now)
 		}
 	case wire.MsgHeartbeat:
 		var m wire.Heartbeat
-		if e.decode(wire.DecodeHeartbeat(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeHeartbeat(body, &m)) && e.fromPeer(now, addr, m.From, m.Generation) {
 			e.noteSender(m.From, now)
 			e.heard(addr)
 			e.handleHeartbeat(now, addr, &m)
 		}
 	case wire.MsgPush:
 		var m wire.Push
-		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(now, addr, m.From, deltaGen(&m.Delta, m.From)) {
 			e.noteSender(m.From, now)
 			e.handlePush(now, &m)
 		}
@@ -110,10 +110,17 @@ func (e *Engine) decode(err error) bool {
 }
 
 // fromPeer rejects datagrams claiming to come from ourselves (a loop through
-// a seed list naming our own address, or a forgery) or from nobody.
-func (e *Engine) fromPeer(id string) bool {
+// a seed list naming our own address, a forgery, or another process with
+// our ID: see conflict.go) or from nobody. gen is the incarnation the
+// sender claims, 0 if the message does not say.
+func (e *Engine) fromPeer(now time.Time, addr, id string, gen uint64) bool {
+	if id != "" {
+		e.claim(now, addr, id, gen)
+	}
 	if id == e.self.id || id == "" {
-		e.stats.DroppedMalformed++
+		if gen == 0 || gen == e.self.generation {
+			e.stats.DroppedMalformed++
+		}
 		return false
 	}
 	return true

@@ -426,7 +426,7 @@ func keyString(k string) string {
 }
 
 func eventString(ev gossip.Event) string {
-	name := [...]string{gossip.NodeLive: "NodeLive", gossip.NodeDead: "NodeDead", gossip.NodeUpdate: "NodeUpdate", gossip.KeyChanged: "KeyChanged"}[ev.Type]
+	name := [...]string{gossip.NodeLive: "NodeLive", gossip.NodeDead: "NodeDead", gossip.NodeUpdate: "NodeUpdate", gossip.KeyChanged: "KeyChanged", gossip.NodeConflict: "NodeConflict"}[ev.Type]
 	s := fmt.Sprintf("%s %s %s", name, ev.Node.ID, gen(ev.Generation))
 	if r := reasonString(ev.Reason); r != "" {
 		s += " (" + r + ")"
