@@ -9,10 +9,13 @@ import (
 // (DatagramType), for logs. None of it changes what the protocol does.
 
 // diagState is the engine's state for diagnosis: refusal replies sent
-// (joindiag.go) and ID conflicts seen (conflict.go).
+// (joindiag.go), ID conflicts seen (conflict.go) and the nodes a leave is
+// announced to besides the members (audience.go).
 type diagState struct {
 	lastUnauth map[string]int64 // address → when it was last told it did not authenticate (phi.Params.Mono)
 	conflicts  conflictState
+	callers    []caller // recent senders of Syns not held yet (a joiner before its Ack)
+	audience   []string // addresses a leave in progress is announced to, besides the members
 }
 
 // NoticeKind is the kind of a Notice.

@@ -94,7 +94,8 @@ type Engine struct {
 	resets                   uint64 // resets applied, for tests
 	// watchKeys is set while the driver wants KeyChanged events.
 	watchKeys bool
-	// diag holds what diagnosis needs (diag.go).
+	// diag holds what diagnosis needs: refusals, conflicts, a leave's
+	// audience (diag.go).
 	diag diagState
 
 	// digestBuf, deltaBuf and candBuf are reused by every digest and delta

@@ -145,6 +145,7 @@ func (e *Engine) contact(id string, d *wire.Digest, now time.Time) {
 }
 
 func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
+	e.noteCaller(now, addr, m.From) // audience.go
 	limit := e.replyLimit(addr, m.From, reqLen)
 	e.heard(addr)
 	e.applyDigest(&m.Digest, m.From, now)
