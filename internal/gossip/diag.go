@@ -1,6 +1,9 @@
 package gossip
 
 import (
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/phi"
 	"github.com/scuttlego/scuttlebutt/internal/wire"
 )
 
@@ -25,6 +28,10 @@ const (
 	// NoticeRefused: a peer refused this node, or sent what this node
 	// cannot accept: Err wraps ErrClusterMismatch or ErrAuthFailed.
 	NoticeRefused NoticeKind = iota
+	// NoticeCollected: the state of Node at Generation was removed after
+	// DeadNodeGracePeriod; Reason is ReasonCollected and Live says whether
+	// it had been a member (dead or departed since) or was never admitted.
+	NoticeCollected
 )
 
 // Notice is something worth logging that is no event: it changes nothing
@@ -35,6 +42,13 @@ type Notice struct {
 	Addr string
 	// Err says what the peer did (NoticeRefused).
 	Err error
+	// Node, Generation and Reason name the node a NoticeCollected is
+	// about.
+	Node       Node
+	Generation uint64
+	Reason     Reason
+	// Live: the node collected had been a member (dead or left since).
+	Live bool
 }
 
 // notice queues n for the driver.
@@ -82,4 +96,20 @@ func DatagramType(b []byte) string {
 		return "unauthenticated"
 	}
 	return "malformed"
+}
+
+// noteCollected tells the driver that n's state is being removed after
+// DeadNodeGracePeriod.
+func (e *Engine) noteCollected(n *nodeState) {
+	e.notice(Notice{Kind: NoticeCollected, Node: n.node(), Generation: n.generation, Reason: ReasonCollected, Live: n.wasLive && n.liveGen == n.generation})
+}
+
+// emitConviction emits NodeDead about n, removed by a verdict, with this
+// node's phi of n when it observed n.
+func (e *Engine) emitConviction(n *nodeState, r Reason, now time.Time) {
+	e.emit(NodeDead, n, r)
+	if n.calmUntil != phi.NoTime {
+		ev := &e.ready.Events[len(e.ready.Events)-1]
+		ev.Phi, ev.PhiKnown = n.window.Phi(now), true
+	}
 }

@@ -270,6 +270,7 @@ func (e *Engine) insertNode(n *nodeState) {
 }
 
 func (e *Engine) removeNode(n *nodeState, now time.Time) {
+	e.noteCollected(n)
 	e.unlistPending(n)
 	if n.ghost {
 		n.status = statusDead

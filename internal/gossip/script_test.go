@@ -435,7 +435,7 @@ func eventString(ev gossip.Event) string {
 }
 
 func reasonString(r gossip.Reason) string {
-	return [...]string{"", "first seen", "recovered", "restarted", "suspected", "left"}[r]
+	return [...]string{"", "first seen", "recovered", "restarted", "suspected", "left", "collected"}[r]
 }
 
 // state renders what node i holds.
