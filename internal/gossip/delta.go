@@ -209,6 +209,7 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 		changed = len(before) > 0
 		e.deleteAlert(n.id, now) // about the old incarnation: moot
 		e.dropEdge(n)
+		e.expectDirty = true // expect the new incarnation's heartbeats (monitor.go)
 		e.clearNode(n)
 		old := n.generation
 		n.seenVersion, n.seenAt = 0, phi.NoTime
