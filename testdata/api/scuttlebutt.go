@@ -40,6 +40,8 @@ type Config struct {
 	DisablePush           bool
 }
 
+const DefaultClusterID = "default"
+
 func DefaultLANConfig() *Config { panic(0) }
 
 const DefaultMaxPacketSize = 1400
