@@ -155,7 +155,7 @@ func (e *Engine) joinTimers(now time.Time) {
 	switch {
 	case !j.active:
 	case !j.deadline.IsZero() && !now.Before(j.deadline):
-		e.joinDone(e.JoinError(fmt.Errorf("%w within %v", ErrJoinTimeout, j.deadline.Sub(j.since))))
+		e.joinDone(e.JoinError(fmt.Errorf("%w within %v", ErrJoinTimeout, j.deadline.Sub(j.since).Round(time.Millisecond))))
 	case !now.Before(j.retryAt):
 		j.retryAt = j.retryAt.Add(e.cfg.joinRetry())
 		if !j.retryAt.After(now) {

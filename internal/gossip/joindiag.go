@@ -205,3 +205,7 @@ func (s *seedError) Error() string {
 }
 
 func (s *seedError) Unwrap() error { return s.err }
+
+// JoinTimeout is how long Join waits for a seed: five gossip intervals, at
+// least 3 s and at most 30 s.
+func (e *Engine) JoinTimeout() time.Duration { return e.cfg.joinTimeout() }

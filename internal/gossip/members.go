@@ -16,10 +16,10 @@ const (
 
 // Member is one node as this node knows it.
 type Member struct {
-	Node       Node
-	Status     MemberStatus
-	Generation uint64
-	Self       bool
+	Node       Node         // its identity
+	Status     MemberStatus // what this node believes about it
+	Generation uint64       // the incarnation held
+	Self       bool         // this node itself
 }
 
 // Members returns every node this node holds, itself included, sorted by
