@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scuttlego/scuttlebutt"
@@ -132,13 +133,20 @@ func TestJoinContext(t *testing.T) {
 
 	// Longer than Join's own bound, 3 s with these settings: a seed that
 	// starts after it is still waited for.
-	seedAddr := freeUDPAddr(t)
+	// The seed's socket is bound from the start, so that no other test
+	// takes its port, and read only once the seed starts.
+	tr, err := scuttlebutt.NewUDPTransport("127.0.0.1:0")
+	require.NoError(t, err)
+	seedAddr := tr.LocalAddr()
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- j.JoinContext(ctx, []string{seedAddr}) }()
-	require.Never(t, func() bool { return len(done) > 0 }, 3500*time.Millisecond, 50*time.Millisecond, "JoinContext ended at Join's bound")
-	startUDP(t, "late-seed", func(c *scuttlebutt.Config) { c.ListenAddr = seedAddr })
+	if !assert.Never(t, func() bool { return len(done) > 0 }, 3500*time.Millisecond, 50*time.Millisecond, "JoinContext ended at Join's bound") {
+		t.Fatal(<-done)
+	}
+
+	startUDP(t, "late-seed", func(c *scuttlebutt.Config) { c.Transport = tr })
 	require.NoError(t, <-done)
 
 	ctx, cancel = context.WithCancel(context.Background())
@@ -146,14 +154,4 @@ func TestJoinContext(t *testing.T) {
 	err = j.JoinContext(ctx, []string{silent})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotErrorIs(t, err, scuttlebutt.ErrJoinTimeout)
-}
-
-// freeUDPAddr returns a loopback address with a port free at the time.
-func freeUDPAddr(t *testing.T) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := pc.LocalAddr().String()
-	require.NoError(t, pc.Close())
-	return addr
 }

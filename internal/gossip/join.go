@@ -126,7 +126,7 @@ func (e *Engine) SeedsResolved(now time.Time, rs []Resolution) {
 			j.addrs = append(j.addrs, a)
 		}
 	}
-	if !j.active || !j.resolving {
+	if !j.active || !j.resolving || !j.answered() {
 		return
 	}
 	j.resolving = false
@@ -147,6 +147,19 @@ func (e *Engine) SeedsResolved(now time.Time, rs []Resolution) {
 	if contacted == 0 && !failed {
 		e.joinDone(nil) // every seed is this node: nobody to wait for
 	}
+}
+
+// answered reports whether every name of the join has had an answer: an
+// answer about other names (those of a round's resolution) must not end a
+// join whose own names are still being resolved.
+func (j *joinState) answered() bool {
+	for _, name := range j.pending {
+		_, bad := j.errs[name]
+		if _, ok := j.resolved[name]; !ok && !bad {
+			return false
+		}
+	}
+	return true
 }
 
 // joinTimers ends a join past its deadline, or contacts its seeds again.

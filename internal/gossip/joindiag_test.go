@@ -182,3 +182,22 @@ func TestUnauthenticatedNoticeIsNeverAnswered(t *testing.T) {
 	require.Empty(t, a.Ready().Datagrams)
 	require.Equal(t, uint64(1), a.Stats(T0).DroppedAuth)
 }
+
+// An answer about other names, such as a round's resolution of earlier
+// seeds, does not end a join whose own seeds are still being resolved.
+func TestJoinWaitsForItsOwnSeedsResolution(t *testing.T) {
+	j := newNode(t, testConfig("j"), 2, nil)
+	j.Join(T0, []string{"a:1"})
+	j.SeedsResolved(T0, []Resolution{{Name: "a:1", Addr: "10.0.0.1:1"}})
+	j.Ready()
+	j.StopJoin(T0)
+	j.Join(T0, []string{"b:1"})
+	j.SeedsResolved(T0, []Resolution{{Name: "a:1", Addr: "10.0.0.1:1"}}) // not b's answer
+	rd := j.Ready()
+	require.False(t, rd.JoinDone, "the join ended before its seed resolved")
+	j.SeedsResolved(T0, []Resolution{{Name: "b:1", Addr: "10.0.0.2:1"}})
+	rd = j.Ready()
+	require.False(t, rd.JoinDone)
+	require.Len(t, rd.Datagrams, 1)
+	require.Equal(t, "10.0.0.2:1", rd.Datagrams[0].To)
+}
