@@ -20,7 +20,8 @@ import (
 //     sender, once at once and then at most once per logEvery per cause
 //     and sender while it persists, with the number not logged meanwhile;
 //     a join that failed;
-//   - debug: every datagram sent and received, with its type and size.
+//   - debug: every datagram sent and received, with its type and size, and
+//     this node's own datagrams coming back (a seed address naming it).
 //
 // Records made under sb.mu are queued and written after it is released, so
 // that a slow handler never holds up the protocol.
@@ -106,6 +107,8 @@ func (sb *Scuttlebutt) logNotices(ns []gossip.Notice, now time.Time) {
 			if ok, suppressed := sb.limiter.allow(cause+" "+n.Addr, now); ok {
 				sb.logLocked(slog.LevelWarn, msg+n.Err.Error(), withSuppressed([]any{"from", n.Addr, "cause", cause}, suppressed)...)
 			}
+		case gossip.NoticeLoop:
+			sb.logLocked(slog.LevelDebug, "received this node's own datagram: a seed address names this node; ignored", "from", n.Addr)
 		case gossip.NoticeCollected:
 			level := slog.LevelInfo
 			if !n.Live {

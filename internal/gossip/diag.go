@@ -32,13 +32,18 @@ const (
 	// DeadNodeGracePeriod; Reason is ReasonCollected and Live says whether
 	// it had been a member (dead or departed since) or was never admitted.
 	NoticeCollected
+	// NoticeLoop: this node received one of its own datagrams from Addr:
+	// a seed address names this node under another address (a host name
+	// that resolves to a loopback alias, for example). It is dropped.
+	NoticeLoop
 )
 
 // Notice is something worth logging that is no event: it changes nothing
 // a NotifyEvent is told about.
 type Notice struct {
 	Kind NoticeKind
-	// Addr is the transport address of the peer (NoticeRefused).
+	// Addr is the transport address of the peer (NoticeRefused), or the
+	// one this node's own datagram came back from (NoticeLoop).
 	Addr string
 	// Err says what the peer did (NoticeRefused).
 	Err error

@@ -118,7 +118,10 @@ func (e *Engine) fromPeer(now time.Time, addr, id string, gen uint64) bool {
 		e.claim(now, addr, id, gen)
 	}
 	if id == e.self.id || id == "" {
-		if gen == 0 || gen == e.self.generation {
+		switch {
+		case id != "" && gen == e.self.generation:
+			e.notice(Notice{Kind: NoticeLoop, Addr: addr}) // diag.go: a seed address names us
+		case gen == 0:
 			e.stats.DroppedMalformed++
 		}
 		return false

@@ -201,3 +201,17 @@ func TestJoinWaitsForItsOwnSeedsResolution(t *testing.T) {
 	require.Len(t, rd.Datagrams, 1)
 	require.Equal(t, "10.0.0.2:1", rd.Datagrams[0].To)
 }
+
+// A node's own datagram looped back (a seed address naming it under
+// another address) is dropped as such, not counted malformed; one from
+// its ID at another generation is a conflict, no loop.
+func TestOwnDatagramLoopedBack(t *testing.T) {
+	a := newNode(t, testConfig("a"), 1, nil)
+	a.sendSyn("127.0.1.1:7946")
+	syn := a.Ready().Datagrams[0].Data
+	a.Receive(T0, "127.0.1.1:7946", syn)
+	rd := a.Ready()
+	require.Empty(t, rd.Datagrams)
+	require.Equal(t, []Notice{{Kind: NoticeLoop, Addr: "127.0.1.1:7946"}}, rd.Notices)
+	require.Zero(t, a.Stats(T0).DroppedMalformed)
+}
