@@ -201,8 +201,8 @@ func (n *nodeState) userKeys() map[string]string {
 }
 
 // Reserved keys carry the protocol's own state in a node's namespace: the
-// leave marker, the node's alerts about the subjects it observes, and its
-// rejoin count. They replicate like any key but are invisible to the user
+// leave marker, the node's alerts about the subjects it observes, and the
+// end of its probation (probationKey, admission.go). They replicate like any key but are invisible to the user
 // (Get, NodeState, key changes, NodeUpdate) and cannot be written by the
 // user: user keys are never empty and never start with a NUL byte.
 const (
@@ -211,8 +211,6 @@ const (
 	// alertPrefix + subject ID is an alert about the subject; the value is
 	// the subject's generation alerted (decimal).
 	alertPrefix = "\x00a"
-	// rejoinKey holds the node's rejoin count (decimal).
-	rejoinKey = "\x00j"
 )
 
 // reserved reports whether key belongs to the protocol, not the user.
@@ -236,9 +234,6 @@ func (n *nodeState) digestEntry() wire.DigestEntry {
 	}
 	return d
 }
-
-// member reports whether the node is a member: live (or this node itself).
-func (n *nodeState) member() bool { return n.status == statusLive }
 
 // node returns the node's identity.
 func (n *nodeState) node() Node { return Node{ID: n.id, Addr: n.addr} }
