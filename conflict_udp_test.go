@@ -81,17 +81,23 @@ func TestIDConflictOnLoopback(t *testing.T) {
 	require.Eventually(t, allSeeAll([]*scuttlebutt.Scuttlebutt{seed, b, old}), 10*time.Second, 10*time.Millisecond)
 
 	// A second process started with ID "x", elsewhere.
-	newer, _, _ := start("x")
+	newer, newRec, newLogs := start("x")
 	require.NoError(t, newer.Join([]string{addrOf(seed)}))
 	oldGen, newGen := generationOf(old), generationOf(newer)
 	require.Greater(t, newGen, oldGen)
 
 	require.Eventually(t, func() bool {
-		return len(oldRec.events("x", scuttlebutt.NodeConflict)) > 0 &&
+		return len(oldRec.events("x", scuttlebutt.NodeConflict)) > 0 && len(newRec.events("x", scuttlebutt.NodeConflict)) > 0 &&
 			len(seedRec.events("x", scuttlebutt.NodeConflict)) > 0 && len(bRec.events("x", scuttlebutt.NodeConflict)) > 0
 	}, 10*time.Second, 10*time.Millisecond)
-	lost := oldRec.events("x", scuttlebutt.NodeConflict)[0]
-	require.Equal(t, newGen, lost.Generation, "the older process is told of the newer one")
+	lost := oldRec.events("x", scuttlebutt.NodeConflict)
+	require.Len(t, lost, 1)
+	require.Equal(t, newGen, lost[0].Generation, "the older process learns of the newer one")
+	require.Equal(t, addrOf(newer), lost[0].Node.GossipPublicAddress)
+	won := newRec.events("x", scuttlebutt.NodeConflict)
+	require.Len(t, won, 1)
+	require.Equal(t, oldGen, won[0].Generation, "the newer process learns of the older one")
+	require.Equal(t, addrOf(old), won[0].Node.GossipPublicAddress)
 	for _, rec := range []*eventRecorder{seedRec, bRec} {
 		c := rec.events("x", scuttlebutt.NodeConflict)
 		require.Len(t, c, 1)
@@ -111,4 +117,5 @@ func TestIDConflictOnLoopback(t *testing.T) {
 	}, 10*time.Second, 10*time.Millisecond)
 	require.Eventually(t, seedLogs.has(slog.LevelWarn, "node ID conflict", "peer", "x", "other_addr", addrOf(old)), 5*time.Second, 5*time.Millisecond)
 	require.Eventually(t, oldLogs.has(slog.LevelWarn, "node ID conflict", "id", "x", "lost", "true"), 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, newLogs.has(slog.LevelWarn, "node ID conflict", "id", "x", "lost", "false", "other_addr", addrOf(old)), 5*time.Second, 5*time.Millisecond)
 }

@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -15,12 +16,15 @@ import (
 // member of nobody's view; it should be stopped, or started again under
 // another ID.
 //
-// Both are reported, as a NodeConflict event whose Node and Generation
-// name the other claimant (its address when known):
+// It is reported, as a NodeConflict event whose Node and Generation name
+// the other claimant (its address when known):
 //
-//   - by the process whose ID is claimed by a newer incarnation, as soon as
-//     any digest or delta shows it (it lost), or by an older one that keeps
-//     sending it datagrams (it won);
+//   - by the older process, as soon as any digest or delta shows the newer
+//     incarnation of its ID: it lost. When a delta gives the newer one's
+//     address, it sends it a Syn, which tells the newer process in turn;
+//   - by the newer process, when a datagram from its ID at an older
+//     generation reaches it: a node never sends to its own address, so
+//     only another process that knows it sends that;
 //   - by every node that holds the newer incarnation and keeps receiving
 //     datagrams from the older one, first-hand: a restarted process's last
 //     datagrams in flight are not a conflict, so the older one must still be
@@ -46,6 +50,7 @@ type conflictKey struct {
 type conflictState struct {
 	reported map[conflictKey]struct{}
 	stale    map[conflictKey]int64 // older incarnations heard first-hand: first heard (phi.Params.Mono)
+	told     []string              // addresses of newer processes with our ID, told of us
 }
 
 // claim takes a datagram from addr whose sender, node id, claims
@@ -55,8 +60,8 @@ type conflictState struct {
 func (e *Engine) claim(now time.Time, addr, id string, gen uint64) {
 	switch n := e.nodes[id]; {
 	case gen == 0 || n == nil || gen == n.generation:
-	case n == e.self && gen > n.generation:
-		e.reportConflict(id, addr, gen) // a newer process has our ID: we lost
+	case n == e.self:
+		e.reportConflict(id, addr, gen) // a newer process has our ID (we lost), or an older one told us
 	case gen < n.generation:
 		e.staleClaim(now, conflictKey{id, gen}, addr)
 	}
@@ -102,10 +107,17 @@ func (e *Engine) selfInDigest(de *wire.DigestEntry) {
 	}
 }
 
-// selfInDelta takes a node delta about this node's ID, as selfInDigest.
+// selfInDelta takes a node delta about this node's ID, as selfInDigest,
+// and tells the newer process, at the address the delta gives, of this one.
 func (e *Engine) selfInDelta(nd *wire.NodeDelta) {
-	if nd.Generation > e.self.generation {
-		e.reportConflict(e.self.id, nd.Addr, nd.Generation)
+	if nd.Generation <= e.self.generation {
+		return
+	}
+	e.reportConflict(e.self.id, nd.Addr, nd.Generation)
+	c := &e.diag.conflicts
+	if a := nd.Addr; a != "" && a != e.self.addr && !slices.Contains(c.told, a) && len(c.told) < maxConflicts {
+		c.told = append(c.told, a)
+		e.sendSyn(a)
 	}
 }
 

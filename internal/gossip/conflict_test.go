@@ -53,7 +53,7 @@ func TestIDConflictNewerWinsAndIsReported(t *testing.T) {
 	older, newer := s.Node(1).Generation(), s.Node(3).Generation()
 	require.Greater(t, newer, older)
 	within(t, s, 20, func() bool {
-		return len(log.conflicts("x", "x")) > 0 && len(log.conflicts("n0", "x")) > 0 && len(log.conflicts("n2", "x")) > 0
+		return len(log.conflicts("x", "x")) >= 2 && len(log.conflicts("n0", "x")) > 0 && len(log.conflicts("n2", "x")) > 0
 	})
 	run(t, s, 10)
 
@@ -63,14 +63,22 @@ func TestIDConflictNewerWinsAndIsReported(t *testing.T) {
 		v, _ := s.Node(i).Engine().Get("x", "k")
 		require.Equal(t, "new", v)
 	}
-	// The older process learnt it lost: a conflict about its own ID, from
-	// the newer one at its address.
-	lost := log.conflicts("x", "x")
-	require.NotEmpty(t, lost)
-	for _, c := range lost {
-		require.Equal(t, newer, c.Generation)
+	// Both processes learnt of the other: the older one that it lost, the
+	// newer one, told by the older, that another process has its ID. (The
+	// log holds the events of both processes of ID "x".)
+	var lost, won []gossip.Event
+	for _, c := range log.conflicts("x", "x") {
+		switch c.Generation {
+		case newer:
+			lost = append(lost, c)
+		case older:
+			won = append(won, c)
+		}
 	}
-	require.Equal(t, "x-new:7946", lost[len(lost)-1].Node.Addr)
+	require.Len(t, lost, 1)
+	require.Equal(t, "x-new:7946", lost[0].Node.Addr)
+	require.Len(t, won, 1)
+	require.Equal(t, "x-old:7946", won[0].Node.Addr)
 	// The peers report the older incarnation, once each.
 	for _, id := range []string{"n0", "n2"} {
 		cs := log.conflicts(id, "x")
