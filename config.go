@@ -32,11 +32,15 @@ const (
 // it and never modifies it. The fields of go-scuttlebutt's Config come
 // first, in their order; this library's additions follow.
 type Config struct {
-	// ClusterID is the ID of the cluster this node is part of. Datagrams of
-	// other clusters are dropped.
+	// ClusterID is the ID of the cluster this node is part of, at most
+	// MaxIDLength bytes. Datagrams of other clusters are dropped, and a
+	// seed of another cluster makes Join fail with ErrClusterMismatch.
+	// Empty means DefaultClusterID, so nodes that leave it empty form one
+	// cluster with nodes that set "default".
 	ClusterID string
 	// Node is this node's unique definition. An empty GossipPublicAddress
-	// advertises the bound address.
+	// advertises the bound address; any other must be "host:port" with a
+	// port from 1 to 65535.
 	Node Node
 	// GossipNodes is the number of random live peers gossiped with per
 	// GossipInterval. 0 means 3.
@@ -44,7 +48,8 @@ type Config struct {
 	// GossipInterval is the interval between gossip rounds; each round also
 	// increments this node's heartbeat.
 	GossipInterval time.Duration
-	// ListenAddr is the "host:port" to listen on when Transport is nil.
+	// ListenAddr is the "host:port" to listen on when Transport is nil. An
+	// empty host listens on every interface; port 0 picks a free port.
 	ListenAddr string
 	// FailureDetectorConfig configures the phi-accrual detector. Nil means
 	// FailureDetectorDefaultConfig().
@@ -53,7 +58,8 @@ type Config struct {
 	// set, warnings and errors go to os.Stderr.
 	Logger *log.Logger
 	// Events receives membership notifications (see NotifyEvent). Calls come
-	// from a dispatcher goroutine, never from the gossip loop.
+	// from a dispatcher goroutine, never from the gossip loop. A
+	// ChannelEvent must have a channel.
 	Events NotifyEvent
 	// EnableCompression compresses datagrams (DEFLATE) when that makes them
 	// smaller, and sizes messages for it, so a datagram carries more state.
@@ -94,6 +100,10 @@ type Config struct {
 	DisablePush bool
 }
 
+// DefaultClusterID is the cluster ID of DefaultLANConfig, and the one used
+// when Config.ClusterID is empty.
+const DefaultClusterID = "default"
+
 // DefaultObservers is the number of observers of each member when
 // Config.Observers is 0.
 const DefaultObservers = gossip.DefaultObservers
@@ -132,7 +142,7 @@ type FailureDetectorConfig struct {
 func DefaultLANConfig() *Config {
 	g := gossip.DefaultConfig()
 	return &Config{
-		ClusterID:             g.ClusterID,
+		ClusterID:             DefaultClusterID,
 		Node:                  Node{ID: defaultNodeID()},
 		GossipNodes:           g.GossipNodes,
 		GossipInterval:        g.GossipInterval,
@@ -194,6 +204,9 @@ func (c *Config) normalized() (*Config, error) {
 		return nil, configError("nil config")
 	}
 	n := *c
+	if n.ClusterID == "" {
+		n.ClusterID = DefaultClusterID
+	}
 	if n.GossipNodes == 0 {
 		n.GossipNodes = gossip.DefaultConfig().GossipNodes
 	}
@@ -216,6 +229,19 @@ func (c *Config) normalized() (*Config, error) {
 	}
 	if n.Transport == nil && n.ListenAddr == "" {
 		return nil, configError("empty ListenAddr and no Transport")
+	}
+	if n.Transport == nil {
+		if err := checkAddr(n.ListenAddr, addrListen); err != nil {
+			return nil, configError("ListenAddr %v", err)
+		}
+	}
+	if a := n.Node.GossipPublicAddress; a != "" {
+		if err := checkAddr(a, addrPeer); err != nil {
+			return nil, configError("GossipPublicAddress %v", err)
+		}
+	}
+	if ce, ok := n.Events.(*ChannelEvent); ok && (ce == nil || ce.Ch == nil) {
+		return nil, configError("Events is a ChannelEvent without a channel")
 	}
 	fd := FailureDetectorDefaultConfig()
 	if n.FailureDetectorConfig != nil {

@@ -189,6 +189,17 @@ func (d *dispatcher) run() {
 func (d *dispatcher) deliver(it dispatchItem) {
 	switch it.kind {
 	case dispatchNode:
+		switch n := d.notify.(type) {
+		case *ChannelEvent:
+			select { // abandoned at stop: a channel nobody reads leaks nothing
+			case n.Ch <- it.node:
+			case <-d.done:
+			}
+			return
+		case NodeEventNotifier:
+			n.NotifyNodeEvent(it.node)
+			return
+		}
 		switch it.node.Event {
 		case NodeLive:
 			d.notify.NotifyLive(it.node.Node)

@@ -415,3 +415,32 @@ func TestDispatchEmptyPushAndUnknownType(t *testing.T) {
 	// The unknown type is queued in order but calls nothing.
 	requireEvents(t, collectUntilSentinel(t, g), []NodeEvent{update("a")})
 }
+
+// A ChannelEvent whose channel nobody reads does not keep the delivery
+// goroutine after stop.
+func TestUnreadChannelEventIsAbandonedAtStop(t *testing.T) {
+	ch := make(chan NodeEvent)
+	d := newDispatcher(&ChannelEvent{Ch: ch})
+	d.push(live("a"), dead("a"))
+	d.stop()
+	waitClosed(t, d.exited, "the delivery goroutine's exit")
+}
+
+// A NodeEventNotifier gets every event whole, NodeConflict included,
+// instead of the three methods.
+func TestNodeEventNotifierGetsWholeEvents(t *testing.T) {
+	ch := make(chan NodeEvent, 4)
+	d := newDispatcher(&ChannelEvent{Ch: ch})
+	defer d.stop()
+	evs := []NodeEvent{
+		{Event: NodeLive, Node: Node{ID: "a"}, Reason: ReasonFirstSeen, Generation: 7},
+		{Event: NodeConflict, Node: Node{ID: "a", GossipPublicAddress: "10.0.0.9:1"}, Generation: 5},
+		{Event: NodeDead, Node: Node{ID: "a"}, Reason: ReasonLeft, Generation: 7},
+	}
+	d.push(evs...)
+	for _, want := range evs {
+		if got := recv(t, ch); got != want {
+			t.Fatalf("got %+v, want %+v", got, want)
+		}
+	}
+}

@@ -24,4 +24,11 @@ var (
 	// ErrJoinTimeout is returned by Join when no seed answered in time. The
 	// node keeps retrying the seeds in the background while no peer is live.
 	ErrJoinTimeout = gossip.ErrJoinTimeout
+	// ErrClusterMismatch is wrapped by a join error when a seed answered
+	// for another cluster: ClusterID differs between this node and it.
+	ErrClusterMismatch = gossip.ErrClusterMismatch
+	// ErrAuthFailed is wrapped by a join error when what came from a seed
+	// did not authenticate, or the seed could not authenticate what this
+	// node sent: SecretKey or Keyring differ (or are set on one side only).
+	ErrAuthFailed = gossip.ErrAuthFailed
 )

@@ -128,8 +128,9 @@ func ExampleScuttlebutt_Leave() {
 	// node-a after Leave: scuttlebutt: shut down
 }
 
-// ChannelEvent delivers membership events on a channel. Give it a buffer, or
-// read it promptly: a pending send holds back later events.
+// ChannelEvent delivers membership events on a channel, whole: what
+// happened, to which node, why, and to which of its generations. Give it a
+// buffer, or read it promptly: a pending send holds back later events.
 func ExampleChannelEvent() {
 	network := scuttlebutt.NewMemNetwork(4)
 	events := make(chan scuttlebutt.NodeEvent, 16)
@@ -143,19 +144,24 @@ func ExampleChannelEvent() {
 
 	select {
 	case e := <-events:
-		switch e.Event {
-		case scuttlebutt.NodeLive:
-			fmt.Println("live", e.Node.ID)
-		case scuttlebutt.NodeDead:
-			fmt.Println("dead", e.Node.ID)
-		case scuttlebutt.NodeUpdate:
-			fmt.Println("update", e.Node.ID)
-		}
+		fmt.Println(e.Event, e.Node.ID, e.Reason)
+		fmt.Println("generation:", e.Generation == memberGeneration(b, "node-b"))
 	case <-time.After(10 * time.Second):
 		fmt.Println("timed out")
 	}
 	// Output:
-	// live node-b
+	// live node-b first seen
+	// generation: true
+}
+
+// memberGeneration returns the generation sb holds of node id.
+func memberGeneration(sb *scuttlebutt.Scuttlebutt, id string) uint64 {
+	for _, m := range sb.Members() {
+		if m.Node.ID == id {
+			return m.Generation
+		}
+	}
+	return 0
 }
 
 func ExampleDefaultLANConfig() {

@@ -14,7 +14,18 @@ type KeyChange struct {
 // Subscribe calls fn for every key change, local or remote, whose key starts
 // with prefix ("" matches all): sets, deletes and TTL expiries. Changes of a
 // node arrive in version order. A peer restarting or being reset shows up as
-// the changes that turn its old keys into its new ones.
+// the changes that turn its old keys into its new ones, after the peer's
+// NodeLive: a peer's changes are reported only while it is live.
+//
+// Delivery: this node's own changes are queued for fn by the Set, Delete or
+// SetWithTTL call that makes them, so fn sees them within microseconds
+// unless earlier notifications are still being delivered, never a gossip
+// round later (a TTL expires at the first round after its deadline). A remote change is
+// reported when it reaches this node: pushed at once by its writer to
+// GossipNodes peers, which forward it once, it usually arrives within a few
+// network round trips, and otherwise (a lost push, Config.DisablePush)
+// through the periodic exchanges, within a few gossip rounds (about log3 N
+// of them in a cluster of N nodes).
 //
 // fn runs on the event dispatcher, never under the protocol's lock: it may
 // call any read method of sb, and a slow fn delays only later notifications,

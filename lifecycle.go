@@ -24,12 +24,15 @@ func (sb *Scuttlebutt) SetWithTTL(key, value string, ttl time.Duration) error {
 }
 
 // Leave announces a graceful departure, waits until at least one peer holds
-// the announcement (or ctx ends), then shuts down. Peers report this node
-// dead at once (NotifyDead) rather than after the failure detector's timeout,
-// and stale gossip does not revive it; a node started again with the same ID
-// joins as a new generation. Leave returns ctx's error if ctx ended first
-// (the node is shut down all the same), and nil when no peer was live. A nil
-// ctx is taken as context.Background().
+// the announcement (or ctx ends), then shuts down. The announcement goes to
+// every peer this node knows, those not confirmed live yet included (a
+// joiner whose join just returned, a node heard of by gossip), so Leave
+// right after Join is announced too. Peers report this node dead at once
+// (NotifyDead) rather than after the failure detector's timeout, and stale
+// gossip does not revive it; a node started again with the same ID joins as
+// a new generation. Leave returns ctx's error if ctx ended first (the node is
+// shut down all the same), and nil at once when no peer at all is known. A
+// nil ctx is taken as context.Background().
 func (sb *Scuttlebutt) Leave(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()

@@ -72,11 +72,11 @@ func (sb *Scuttlebutt) lookup(names []string) {
 func resolveUDP(ctx context.Context, name string) (string, error) {
 	host, port, err := net.SplitHostPort(name)
 	if err != nil {
-		return "", fmt.Errorf("seed %q: %w", name, err)
+		return "", err
 	}
 	p, err := net.DefaultResolver.LookupPort(ctx, "udp", port)
 	if err != nil {
-		return "", fmt.Errorf("seed %q: %w", name, err)
+		return "", err
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return canonicalAddr(ip, p), nil
@@ -85,10 +85,10 @@ func resolveUDP(ctx context.Context, name string) (string, error) {
 	defer cancel()
 	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return "", fmt.Errorf("seed %q: %w", name, err)
+		return "", err
 	}
 	if len(ips) == 0 {
-		return "", fmt.Errorf("seed %q: no address", name)
+		return "", fmt.Errorf("lookup %s: no address", host)
 	}
 	ip := ips[0]
 	for _, a := range ips { // prefer IPv4, as net.ResolveUDPAddr does

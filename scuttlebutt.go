@@ -40,15 +40,22 @@ type Scuttlebutt struct {
 	mu     sync.Mutex
 	eng    *gossip.Engine
 	closed bool
-	subs   []*subscription
-	joins  []chan error  // Join calls waiting for the engine's verdict
-	leave  chan struct{} // closed when the engine reports the leave done
-	wakeAt time.Time     // when the engine wants its next Tick
-	res    resolverState // seed resolution in flight (see resolve.go)
-	wake   chan struct{} // capacity 1: wakeAt moved earlier
-	done   chan struct{} // closed by Shutdown
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// closedAt is when Shutdown ran: the time of the frozen view's Stats.
+	closedAt time.Time
+	subs     []*subscription
+	joins    []chan error  // Join calls waiting for the engine's verdict (join.go)
+	leave    chan struct{} // closed when the engine reports the leave done
+	wakeAt   time.Time     // when the engine wants its next Tick
+	res      resolverState // seed resolution in flight (see resolve.go)
+	wake     chan struct{} // capacity 1: wakeAt moved earlier
+	done     chan struct{} // closed by Shutdown
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	// Logs (diaglog.go): records made under mu, written after it; the
+	// rate limiter of drops and refusals; a restart's NodeDead.
+	logq      []logRecord
+	limiter   logLimiter
+	restarted restartLog
 }
 
 // NewScuttlebutt starts a cluster member with config and initial metadata
@@ -131,11 +138,14 @@ func start(cfg *Config, gcfg gossip.Config, tr Transport, kr *Keyring, metadata 
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		cancel:    cancel,
+		limiter:   logLimiter{every: logEvery},
 	}
 	sb.res.ctx = ctx
 	sb.mu.Lock()
 	out := sb.takeReady()
+	logs := sb.takeLogs()
 	sb.mu.Unlock()
+	sb.writeLogs(logs)
 	sb.send(out)
 	sb.wg.Add(2)
 	go sb.readLoop()
@@ -145,8 +155,8 @@ func start(cfg *Config, gcfg gossip.Config, tr Transport, kr *Keyring, metadata 
 
 // step runs fn on the engine under the lock, does what the engine asks
 // (events to the dispatcher, requests to their waiters, a new wake-up time
-// to the timer loop) and sends the datagrams after unlocking. It reports
-// false, without running fn, after Shutdown.
+// to the timer loop) and writes the logs and sends the datagrams after
+// unlocking. It reports false, without running fn, after Shutdown.
 func (sb *Scuttlebutt) step(fn func(e *gossip.Engine, now time.Time)) bool {
 	sb.mu.Lock()
 	if sb.closed {
@@ -155,7 +165,9 @@ func (sb *Scuttlebutt) step(fn func(e *gossip.Engine, now time.Time)) bool {
 	}
 	fn(sb.eng, time.Now())
 	out := sb.takeReady()
+	logs := sb.takeLogs()
 	sb.mu.Unlock()
+	sb.writeLogs(logs)
 	sb.send(out)
 	return true
 }
@@ -180,6 +192,9 @@ func (sb *Scuttlebutt) takeReady() []gossip.Datagram {
 // to its Resolve when it could give it at once. sb.mu must be held.
 func (sb *Scuttlebutt) handle(rd *gossip.Ready) []gossip.Resolution {
 	sb.dispatch(rd.Events)
+	if len(rd.Notices) > 0 {
+		sb.logNotices(rd.Notices, time.Now())
+	}
 	if rd.JoinDone {
 		for _, ch := range sb.joins {
 			ch <- rd.JoinErr // buffered: never blocks
@@ -208,7 +223,11 @@ func (sb *Scuttlebutt) handle(rd *gossip.Ready) []gossip.Resolution {
 
 // send hands datagrams to the transport.
 func (sb *Scuttlebutt) send(out []gossip.Datagram) {
+	debug := len(out) > 0 && sb.debugging()
 	for _, d := range out {
+		if debug {
+			sb.logDatagram("datagram sent", "to", d.To, d.Data)
+		}
 		if err := sb.transport.WriteTo(d.Data, d.To); err != nil && !errors.Is(err, net.ErrClosed) {
 			sb.log.Debug("send failed", "to", d.To, "err", err)
 		}
@@ -234,7 +253,14 @@ func (sb *Scuttlebutt) readLoop() {
 			}
 			continue
 		}
-		sb.step(func(e *gossip.Engine, now time.Time) { e.Receive(now, from, buf[:n]) })
+		if sb.debugging() {
+			sb.logDatagram("datagram received", "from", from, buf[:n])
+		}
+		sb.step(func(e *gossip.Engine, now time.Time) {
+			before := e.Drops()
+			e.Receive(now, from, buf[:n])
+			sb.logDrops(before, e.Drops(), from, now)
+		})
 	}
 }
 
@@ -265,35 +291,6 @@ func (sb *Scuttlebutt) isClosed() bool {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	return sb.closed
-}
-
-// Join contacts the seed nodes ("host:port"; names are resolved on each try)
-// and returns nil once one of them answered, or an error wrapping
-// ErrJoinTimeout after a bounded wait (five gossip intervals, at least 3 s
-// and at most 30 s). Either way the node keeps retrying the seeds in the
-// background whenever it has no live peer, so a node started before its
-// seeds, or cut off from the cluster, joins on its own later. An empty list,
-// or one naming only this node, returns nil.
-func (sb *Scuttlebutt) Join(seedNodes []string) error {
-	if len(seedNodes) == 0 {
-		if sb.isClosed() {
-			return ErrShutdown
-		}
-		return nil
-	}
-	ch := make(chan error, 1)
-	if !sb.step(func(e *gossip.Engine, now time.Time) {
-		sb.joins = append(sb.joins, ch)
-		e.Join(now, seedNodes)
-	}) {
-		return ErrShutdown
-	}
-	select {
-	case err := <-ch:
-		return err
-	case <-sb.done:
-		return ErrShutdown
-	}
 }
 
 // Set sets a key of this node's namespace to value. Setting a key to its
@@ -355,14 +352,20 @@ func (sb *Scuttlebutt) LocalNode() Node {
 
 // Shutdown stops gossip, closes the transport and stops event delivery
 // (events not yet delivered are dropped; a callback blocked in user code is
-// not waited for). A second Shutdown returns nil.
+// not waited for, and a ChannelEvent send nobody receives is abandoned).
+// A second Shutdown returns nil.
+//
+// After Shutdown (or Leave) writes, Join and Leave return ErrShutdown, and
+// the reads (Get, NodeState, LiveNodes, DeadNodes, Members, LocalNode,
+// Stats) keep returning the last view the node had, frozen: nothing
+// updates it any more, and peers listed live may have gone since.
 func (sb *Scuttlebutt) Shutdown() error {
 	sb.mu.Lock()
 	if sb.closed {
 		sb.mu.Unlock()
 		return nil
 	}
-	sb.closed = true
+	sb.closed, sb.closedAt = true, time.Now()
 	close(sb.done)
 	sb.cancel()
 	sb.mu.Unlock()

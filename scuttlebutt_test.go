@@ -3,6 +3,7 @@ package scuttlebutt_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -198,16 +199,26 @@ func TestNewScuttlebuttValidates(t *testing.T) {
 	require.ErrorIs(t, err, scuttlebutt.ErrInvalidConfig)
 
 	cases := map[string]func(c *scuttlebutt.Config){
-		"empty ID":          func(c *scuttlebutt.Config) { c.Node.ID = "" },
-		"zero interval":     func(c *scuttlebutt.Config) { c.GossipInterval = 0 },
-		"negative interval": func(c *scuttlebutt.Config) { c.GossipInterval = -time.Second },
-		"bad key length":    func(c *scuttlebutt.Config) { c.SecretKey = []byte("short") },
-		"negative fanout":   func(c *scuttlebutt.Config) { c.GossipNodes = -1 },
-		"tiny packets":      func(c *scuttlebutt.Config) { c.MaxPacketSize = 100 },
-		"huge packets":      func(c *scuttlebutt.Config) { c.MaxPacketSize = 70000 },
-		"negative phi":      func(c *scuttlebutt.Config) { c.FailureDetectorConfig.PhiThreshold = -1 },
-		"negative pause":    func(c *scuttlebutt.Config) { c.FailureDetectorConfig.AcceptableHeartbeatPause = -1 },
-		"negative grace":    func(c *scuttlebutt.Config) { c.FailureDetectorConfig.DeadNodeGracePeriod = -1 },
+		"empty ID":            func(c *scuttlebutt.Config) { c.Node.ID = "" },
+		"zero interval":       func(c *scuttlebutt.Config) { c.GossipInterval = 0 },
+		"negative interval":   func(c *scuttlebutt.Config) { c.GossipInterval = -time.Second },
+		"bad key length":      func(c *scuttlebutt.Config) { c.SecretKey = []byte("short") },
+		"negative fanout":     func(c *scuttlebutt.Config) { c.GossipNodes = -1 },
+		"tiny packets":        func(c *scuttlebutt.Config) { c.MaxPacketSize = 100 },
+		"huge packets":        func(c *scuttlebutt.Config) { c.MaxPacketSize = 70000 },
+		"negative phi":        func(c *scuttlebutt.Config) { c.FailureDetectorConfig.PhiThreshold = -1 },
+		"negative pause":      func(c *scuttlebutt.Config) { c.FailureDetectorConfig.AcceptableHeartbeatPause = -1 },
+		"negative grace":      func(c *scuttlebutt.Config) { c.FailureDetectorConfig.DeadNodeGracePeriod = -1 },
+		"listen without port": func(c *scuttlebutt.Config) { c.ListenAddr = "foo" },
+		"listen port range":   func(c *scuttlebutt.Config) { c.ListenAddr = "127.0.0.1:99999" },
+		"listen bad host":     func(c *scuttlebutt.Config) { c.ListenAddr = "no host:0" },
+		"public without port": func(c *scuttlebutt.Config) { c.Node.GossipPublicAddress = "10.0.0.1" },
+		"public port 0":       func(c *scuttlebutt.Config) { c.Node.GossipPublicAddress = "10.0.0.1:0" },
+		"public without host": func(c *scuttlebutt.Config) { c.Node.GossipPublicAddress = ":9111" },
+		"public bad host":     func(c *scuttlebutt.Config) { c.Node.GossipPublicAddress = "a/b:9111" },
+		"nil channel":         func(c *scuttlebutt.Config) { c.Events = &scuttlebutt.ChannelEvent{} },
+		"nil ChannelEvent":    func(c *scuttlebutt.Config) { c.Events = (*scuttlebutt.ChannelEvent)(nil) },
+		"long cluster ID":     func(c *scuttlebutt.Config) { c.ClusterID = strings.Repeat("c", scuttlebutt.MaxIDLength+1) },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -117,7 +117,7 @@ func TestKeyRotationOnRunningCluster(t *testing.T) {
 	require.NoError(t, err)
 	defer intruder.Shutdown()
 	authBefore := sbs[0].Stats().DroppedAuth
-	require.ErrorIs(t, intruder.Join([]string{"node-00:7946"}), scuttlebutt.ErrJoinTimeout)
+	require.ErrorIs(t, intruder.Join([]string{"node-00:7946"}), scuttlebutt.ErrAuthFailed)
 	require.Greater(t, sbs[0].Stats().DroppedAuth, authBefore, "the intruder's datagrams are counted")
 	require.Empty(t, intruder.LiveNodes())
 	require.Positive(t, intruder.Stats().PacketsSent)
@@ -150,9 +150,11 @@ func TestMismatchedEncryptionNeverJoins(t *testing.T) {
 			if key == nil {
 				require.Nil(t, x.Keyring())
 			}
-			require.ErrorIs(t, x.Join([]string{"node-00:7946"}), scuttlebutt.ErrJoinTimeout)
+			err = x.Join([]string{"node-00:7946"})
+			require.ErrorIs(t, err, scuttlebutt.ErrAuthFailed)
+			require.NotErrorIs(t, err, scuttlebutt.ErrJoinTimeout, "the seed's answer ends the join at once")
 			require.Positive(t, sbs[0].Stats().DroppedAuth)
-			require.Zero(t, x.Stats().PacketsReceived, "nothing is ever answered")
+			require.Positive(t, x.Stats().DroppedAuth, "the seed's answer does not open either")
 			require.Empty(t, x.LiveNodes())
 			for i, sb := range sbs {
 				require.NotContains(t, ids(sb.LiveNodes()), "x")

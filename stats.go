@@ -83,10 +83,15 @@ type Histogram struct {
 }
 
 // Stats returns a snapshot of this node's counters, each live peer's phi
-// and the histograms.
+// and the histograms. After Shutdown it returns them as they were at
+// Shutdown.
 func (sb *Scuttlebutt) Stats() Stats {
 	sb.mu.Lock()
-	g := sb.eng.Stats(time.Now())
+	now := time.Now()
+	if sb.closed {
+		now = sb.closedAt // the view as it was: phi does not rise after Shutdown
+	}
+	g := sb.eng.Stats(now)
 	sb.mu.Unlock()
 	return Stats{
 		PacketsSent: g.PacketsSent, BytesSent: g.BytesSent,

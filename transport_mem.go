@@ -32,7 +32,16 @@ const MemInboxSize = 4096
 //		cfg := scuttlebutt.DefaultLANConfig()
 //		cfg.Node.ID = addr
 //		cfg.Transport = t // the node advertises t.LocalAddr()
-//		// ... scuttlebutt.NewScuttlebutt(cfg), with "a:1" as the seed
+//		sb, err := scuttlebutt.NewScuttlebutt(cfg, nil)
+//		if err != nil {
+//			return err
+//		}
+//		defer sb.Shutdown()
+//		if addr != "a:1" {
+//			if err := sb.Join([]string{"a:1"}); err != nil {
+//				return err
+//			}
+//		}
 //	}
 //	network.Partition([]string{"a:1"}, []string{"b:1", "c:1"})
 //	// ... assert that b and c see a as dead, then

@@ -44,11 +44,16 @@ var _ Transport = (*UDPTransport)(nil)
 // NewUDPTransport binds a UDP socket on listenAddr ("host:port"). Port 0
 // picks a free port; LocalAddr reports the one chosen. An empty host or
 // 0.0.0.0 listens on all interfaces (IPv4 and, where the system allows it,
-// IPv6).
+// IPv6). An address that is not "host:port" or does not resolve is an
+// error wrapping ErrInvalidConfig; one that cannot be bound (in use, not
+// this host's) is not.
 func NewUDPTransport(listenAddr string) (*UDPTransport, error) {
+	if err := checkAddr(listenAddr, addrListen); err != nil {
+		return nil, configError("listen address %v", err)
+	}
 	laddr, err := net.ResolveUDPAddr("udp", listenAddr)
 	if err != nil {
-		return nil, fmt.Errorf("scuttlebutt: resolve listen address %q: %w", listenAddr, err)
+		return nil, configError("resolve listen address %q: %v", listenAddr, err)
 	}
 	conn, err := net.ListenUDP("udp", laddr)
 	if err != nil {

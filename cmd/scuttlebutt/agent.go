@@ -228,7 +228,8 @@ func (a *agent) httpAddr() string {
 }
 
 // join joins the -join seeds in the background; the library retries them
-// for as long as the node has no live peer.
+// for as long as the node has no live peer, and logs the outcome ("joined",
+// or "join failed" with what each seed did) through the agent's logger.
 func (a *agent) join() {
 	if len(a.opts.join) == 0 {
 		return
@@ -236,14 +237,9 @@ func (a *agent) join() {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := a.sb.Join(a.opts.join); err != nil {
-			if errors.Is(err, scuttlebutt.ErrShutdown) {
-				return
-			}
-			a.log.Warn("join: no seed answered yet; retrying in the background", "seeds", a.opts.join.String(), "err", err)
-			return
+		if err := a.sb.Join(a.opts.join); errors.Is(err, scuttlebutt.ErrInvalidConfig) {
+			a.log.Error("join: a seed is not host:port; nothing was contacted", "seeds", a.opts.join.String(), "err", err)
 		}
-		a.log.Info("joined", "seeds", a.opts.join.String())
 	}()
 }
 

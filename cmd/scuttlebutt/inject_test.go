@@ -124,11 +124,15 @@ func TestInjectEncrypted(t *testing.T) {
 	require.Equal(t, []string{"encrypted"}, m.Flags)
 	require.Contains(t, m.Error, "authentication")
 
-	// Plaintext is dropped and counted.
+	// A plaintext Syn is dropped and counted, and answered with an
+	// Unauthenticated notice, sealed: it does not open without the key.
 	before := a.sb.Stats().DroppedAuth
-	code, _, errOut = runCLI(t, nil, "", "inject", "-wait", "300ms", a.gossipAddr(), syn)
-	require.Equal(t, exitFailure, code)
-	require.Contains(t, errOut, "no reply")
+	code, out, errOut = runCLI(t, nil, "", "inject", "-wait", "5s", "-count", "1", a.gossipAddr(), syn)
+	require.Equal(t, exitOK, code, errOut)
+	m = replies(t, out)[0]
+	require.Equal(t, "unauthenticated", m.Type)
+	require.Equal(t, []string{"encrypted"}, m.Flags)
+	require.Contains(t, m.Error, "authentication")
 	require.Eventually(t, func() bool { return a.sb.Stats().DroppedAuth > before }, 5*time.Second, 5*time.Millisecond)
 }
 

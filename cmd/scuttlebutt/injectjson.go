@@ -27,7 +27,8 @@ import (
 // messageJSON is one gossip message.
 type messageJSON struct {
 	// Type is "syn", "synack", "ack", "heartbeat", "push" or, in replies
-	// only, "wrongcluster".
+	// only, "wrongcluster" or "unauthenticated" (the node could not
+	// authenticate what was sent: a key or encryption mismatch).
 	Type string `json:"type"`
 	// Cluster is the header's cluster ID; in input, empty means -cluster.
 	Cluster string `json:"cluster,omitempty"`
@@ -92,7 +93,7 @@ type entryJSON struct {
 
 var msgTypes = map[string]wire.MsgType{
 	"syn": wire.MsgSyn, "synack": wire.MsgSynAck, "ack": wire.MsgAck, "wrongcluster": wire.MsgWrongCluster,
-	"heartbeat": wire.MsgHeartbeat, "push": wire.MsgPush,
+	"heartbeat": wire.MsgHeartbeat, "push": wire.MsgPush, "unauthenticated": wire.MsgUnauthenticated,
 }
 
 var statusNames = map[uint8]string{wire.StatusSet: "set", wire.StatusDeleted: "deleted", wire.StatusLeft: "left"}
@@ -242,6 +243,8 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 		m.Type, m.From, m.Hops, m.Delta = "push", p.From, p.Hops, deltaFromWire(&p.Delta)
 	case wire.MsgWrongCluster:
 		m.Type = "wrongcluster"
+	case wire.MsgUnauthenticated:
+		m.Type = "unauthenticated"
 	default:
 		return nil, fmt.Errorf("message type %d", t)
 	}

@@ -52,11 +52,13 @@ func (m *member) printEvents(p *printer) {
 		case e := <-m.events:
 			switch e.Event {
 			case scuttlebutt.NodeLive:
-				p.printf("[%s] %s is live", m.id, e.Node.ID)
+				p.printf("[%s] %s is live (%v)", m.id, e.Node.ID, e.Reason)
 			case scuttlebutt.NodeDead:
-				p.printf("[%s] %s is dead", m.id, e.Node.ID)
+				p.printf("[%s] %s is dead (%v)", m.id, e.Node.ID, e.Reason)
 			case scuttlebutt.NodeUpdate:
 				p.printf("[%s] %s updated its keys", m.id, e.Node.ID)
+			case scuttlebutt.NodeConflict:
+				p.printf("[%s] another process uses ID %s, at %s: stop or rename one of them", m.id, e.Node.ID, e.Node.GossipPublicAddress)
 			}
 		}
 	}
@@ -90,9 +92,10 @@ func (m *member) join(p *printer, seeds []string) {
 	switch {
 	case err == nil:
 		p.printf("[%s] joined through %s", m.id, strings.Join(seeds, ","))
-	case errors.Is(err, scuttlebutt.ErrJoinTimeout):
-		p.printf("[%s] %v; still trying in the background", m.id, err)
-	case !errors.Is(err, scuttlebutt.ErrShutdown):
+	case errors.Is(err, scuttlebutt.ErrShutdown):
+	case errors.Is(err, scuttlebutt.ErrInvalidConfig):
 		p.printf("[%s] join: %v", m.id, err)
+	default: // ErrJoinTimeout, ErrClusterMismatch, ErrAuthFailed: the error says which seed did what
+		p.printf("[%s] %v; still trying in the background", m.id, err)
 	}
 }

@@ -117,10 +117,11 @@ func (n *node) join(p *printer, seeds []string) {
 	switch {
 	case err == nil:
 		p.printf("[%s] joined through %s", n.id, strings.Join(seeds, ","))
-	case errors.Is(err, scuttlebutt.ErrJoinTimeout):
-		p.printf("[%s] %v; still trying in the background", n.id, err)
-	case !errors.Is(err, scuttlebutt.ErrShutdown):
+	case errors.Is(err, scuttlebutt.ErrShutdown):
+	case errors.Is(err, scuttlebutt.ErrInvalidConfig):
 		p.printf("[%s] join: %v", n.id, err)
+	default: // ErrJoinTimeout, ErrClusterMismatch, ErrAuthFailed: the error says which seed did what
+		p.printf("[%s] %v; still trying in the background", n.id, err)
 	}
 }
 

@@ -173,6 +173,9 @@ func (e *Engine) applyDelta(d *wire.Delta, from string, now time.Time) {
 // applyNodeDeltaFrom merges one node delta learnt from src and reports
 // whether it taught this node anything: a new incarnation, or entries.
 func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src source) (advanced bool) {
+	if nd.ID == e.self.id {
+		e.selfInDelta(nd) // conflict.go
+	}
 	if nd.ID == e.self.id || nd.ID == "" || nd.Generation == 0 {
 		return false
 	}
@@ -212,6 +215,7 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 		changed = len(before) > 0
 		e.deleteAlert(n.id, now) // about the old incarnation: moot
 		e.dropEdge(n)
+		e.expectDirty = true // expect the new incarnation's heartbeats (monitor.go)
 		e.clearNode(n)
 		old := n.generation
 		n.seenVersion, n.seenAt = 0, phi.NoTime

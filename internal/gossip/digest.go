@@ -214,6 +214,7 @@ func (e *Engine) noteVersionSeen(n *nodeState, v uint64, now time.Time) {
 // reported everyone dead, but flags nobody: see digestEntry.)
 func (e *Engine) noteSelfDigest(de *wire.DigestEntry, from string, now time.Time) {
 	if de.Generation != e.self.generation {
+		e.selfInDigest(de) // conflict.go
 		return
 	}
 	if e.leave.version > 0 && de.MaxVersion >= e.leave.version {

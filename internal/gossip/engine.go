@@ -99,6 +99,9 @@ type Engine struct {
 	resets                   uint64 // resets applied, for tests
 	// watchKeys is set while the driver wants KeyChanged events.
 	watchKeys bool
+	// diag holds what diagnosis needs: refusals, conflicts, a leave's
+	// audience (diag.go).
+	diag diagState
 
 	// digestBuf, deltaBuf and candBuf are reused by every digest and delta
 	// build: a built message is encoded before the next build.
@@ -131,6 +134,8 @@ type Ready struct {
 	// WakeAt is when Tick must next be called: the next gossip round, or an
 	// earlier retry or timeout.
 	WakeAt time.Time
+	// Notices are for the driver's logs (diag.go).
+	Notices []Notice
 }
 
 // grave is what is remembered of a removed node: the incarnation, gossip
@@ -196,7 +201,7 @@ func (e *Engine) Ready() Ready {
 // requests (WakeAt aside).
 func (e *Engine) HasReady() bool {
 	r := &e.ready
-	return len(r.Datagrams) > 0 || len(r.Events) > 0 || len(r.Resolve) > 0 || r.JoinDone || r.LeaveDone
+	return len(r.Datagrams) > 0 || len(r.Events) > 0 || len(r.Resolve) > 0 || r.JoinDone || r.LeaveDone || len(r.Notices) > 0
 }
 
 // wakeAt returns the earliest time something is due: the next round, a
@@ -271,6 +276,7 @@ func (e *Engine) insertNode(n *nodeState) {
 }
 
 func (e *Engine) removeNode(n *nodeState, now time.Time) {
+	e.noteCollected(n)
 	e.unlistPending(n)
 	if n.ghost {
 		n.status = statusDead

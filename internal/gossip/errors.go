@@ -17,4 +17,9 @@ var (
 	ErrInvalidTTL = errors.New("scuttlebutt: TTL must be positive")
 	// ErrJoinTimeout ends a join that no seed answered in time.
 	ErrJoinTimeout = errors.New("scuttlebutt: no seed answered")
+	// ErrClusterMismatch marks a seed that answered for another cluster.
+	ErrClusterMismatch = errors.New("scuttlebutt: seed belongs to another cluster")
+	// ErrAuthFailed marks a seed whose datagrams did not authenticate here,
+	// or that could not authenticate ours: a key or encryption mismatch.
+	ErrAuthFailed = errors.New("scuttlebutt: authentication failed")
 )

@@ -19,6 +19,9 @@ const (
 	// KeyChanged: one key of some node (this one included) was set,
 	// deleted or expired. Reported only while WatchKeys is on.
 	KeyChanged
+	// NodeConflict: two live incarnations claim one node ID (see
+	// conflict.go); Node and Generation name the other claimant.
+	NodeConflict
 )
 
 // Reason says why a node event happened.
@@ -37,6 +40,9 @@ const (
 	ReasonSuspected
 	// ReasonLeft: a peer announced its departure.
 	ReasonLeft
+	// ReasonCollected: a node's state was removed after
+	// DeadNodeGracePeriod (Notice only, no event).
+	ReasonCollected
 )
 
 // Event is one notification for the driver to dispatch, in the order the
@@ -49,6 +55,10 @@ type Event struct {
 	Generation uint64
 	// Reason says why, for NodeLive and NodeDead.
 	Reason Reason
+	// Phi is this node's suspicion of the subject when a verdict removed
+	// it (NodeDead, ReasonSuspected), if this node observed it (PhiKnown).
+	Phi      float64
+	PhiKnown bool
 	// Key, Value and Deleted describe a KeyChanged event; Value is empty
 	// when Deleted.
 	Key, Value string

@@ -44,6 +44,7 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	}
 	if h.Type == wire.MsgWrongCluster {
 		e.stats.WrongClusterReplies++
+		e.refusedBy(addr, e.clusterRefusal(h.ClusterID)) // joindiag.go
 		return
 	}
 	if h.ClusterID != e.cfg.ClusterID {
@@ -56,41 +57,44 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 	body, err = e.sealer.Open(b[:len(b)-len(body)], h.Flags, body)
 	if err != nil {
 		e.countOpenError(err)
+		e.openFailed(now, addr, &h, len(b), err) // joindiag.go
 		return
 	}
 	switch h.Type {
 	case wire.MsgSyn:
 		var m wire.Syn
-		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeSyn(body, &m)) && e.fromPeer(now, addr, m.From, digestGen(&m.Digest, m.From)) {
 			e.noteSender(m.From, now)
 			e.handleSyn(now, addr, &m, len(b))
 		}
 	case wire.MsgSynAck:
 		var m wire.SynAck
-		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeSynAck(body, &m)) && e.fromPeer(now, addr, m.From, digestGen(&m.Digest, m.From)) {
 			e.noteSender(m.From, now)
 			e.handleSynAck(now, addr, &m, len(b))
 		}
 	case wire.MsgAck:
 		var m wire.Ack
-		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeAck(body, &m)) && e.fromPeer(now, addr, m.From, deltaGen(&m.Delta, m.From)) {
 			e.noteSender(m.From, now)
 			e.heard(addr)
 			e.applyDelta(&m.Delta, m.From, now)
 		}
 	case wire.MsgHeartbeat:
 		var m wire.Heartbeat
-		if e.decode(wire.DecodeHeartbeat(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodeHeartbeat(body, &m)) && e.fromPeer(now, addr, m.From, m.Generation) {
 			e.noteSender(m.From, now)
 			e.heard(addr)
 			e.handleHeartbeat(now, addr, &m)
 		}
 	case wire.MsgPush:
 		var m wire.Push
-		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(m.From) {
+		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(now, addr, m.From, deltaGen(&m.Delta, m.From)) {
 			e.noteSender(m.From, now)
 			e.handlePush(now, &m)
 		}
+	case wire.MsgUnauthenticated:
+		e.refusedBy(addr, errUnreadable) // joindiag.go
 	default:
 		e.stats.DroppedMalformed++
 	}
@@ -106,10 +110,20 @@ func (e *Engine) decode(err error) bool {
 }
 
 // fromPeer rejects datagrams claiming to come from ourselves (a loop through
-// a seed list naming our own address, or a forgery) or from nobody.
-func (e *Engine) fromPeer(id string) bool {
+// a seed list naming our own address, a forgery, or another process with
+// our ID: see conflict.go) or from nobody. gen is the incarnation the
+// sender claims, 0 if the message does not say.
+func (e *Engine) fromPeer(now time.Time, addr, id string, gen uint64) bool {
+	if id != "" {
+		e.claim(now, addr, id, gen)
+	}
 	if id == e.self.id || id == "" {
-		e.stats.DroppedMalformed++
+		switch {
+		case id != "" && gen == e.self.generation:
+			e.notice(Notice{Kind: NoticeLoop, Addr: addr}) // diag.go: a seed address names us
+		case gen == 0:
+			e.stats.DroppedMalformed++
+		}
 		return false
 	}
 	return true
@@ -134,6 +148,7 @@ func (e *Engine) contact(id string, d *wire.Digest, now time.Time) {
 }
 
 func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) {
+	e.noteCaller(now, addr, m.From) // audience.go
 	limit := e.replyLimit(addr, m.From, reqLen)
 	e.heard(addr)
 	e.applyDigest(&m.Digest, m.From, now)

@@ -1,7 +1,6 @@
 package gossip
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -35,7 +34,9 @@ type joinState struct {
 	pending   []string            // the names this join contacts
 	resolving bool                // its Syns go out when resolution answers
 	wait      map[string]struct{} // addresses whose answer ends the join
-	deadline  time.Time
+	refused   map[string]error    // addresses that refused us, and why (joindiag.go)
+	since     time.Time           // when the join started
+	deadline  time.Time           // zero: none
 	retryAt   time.Time
 	followUp  string // a seed that answered: exchange with it again now
 }
@@ -44,12 +45,16 @@ func (j *joinState) init() {
 	j.resolved = make(map[string]string)
 	j.errs = make(map[string]error)
 	j.wait = make(map[string]struct{})
+	j.refused = make(map[string]error)
 }
 
 // due returns when the join in progress next needs a tick (zero: never).
 func (j *joinState) due() time.Time {
 	if !j.active {
 		return time.Time{}
+	}
+	if j.deadline.IsZero() {
+		return j.retryAt
 	}
 	return minTime(j.deadline, j.retryAt)
 }
@@ -61,10 +66,17 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// Join starts contacting the seeds. A join already in progress takes the
-// new seeds too and ends as one. An empty list ends the join at once,
-// unless one is in progress.
+// Join starts contacting the seeds, for at most the join timeout (see
+// JoinUntil).
 func (e *Engine) Join(now time.Time, seeds []string) {
+	e.JoinUntil(now, seeds, now.Add(e.cfg.joinTimeout()))
+}
+
+// JoinUntil starts contacting the seeds until deadline (zero: no deadline;
+// StopJoin ends it). A join already in progress takes the new seeds too,
+// waits until the later deadline, and ends as one. An empty list ends the
+// join at once, unless one is in progress.
+func (e *Engine) JoinUntil(now time.Time, seeds []string, deadline time.Time) {
 	j := &e.join
 	for _, s := range seeds {
 		if !slices.Contains(j.names, s) {
@@ -79,8 +91,11 @@ func (e *Engine) Join(now time.Time, seeds []string) {
 		j.active = true
 		j.pending = j.pending[:0]
 		clear(j.wait)
-		j.deadline = now.Add(e.cfg.joinTimeout())
+		clear(j.refused)
+		j.since, j.deadline = now, deadline
 		j.retryAt = now.Add(e.cfg.joinRetry())
+	} else if deadline.IsZero() || (!j.deadline.IsZero() && deadline.After(j.deadline)) {
+		j.deadline = deadline
 	}
 	for _, s := range seeds {
 		if !slices.Contains(j.pending, s) {
@@ -111,7 +126,7 @@ func (e *Engine) SeedsResolved(now time.Time, rs []Resolution) {
 			j.addrs = append(j.addrs, a)
 		}
 	}
-	if !j.active || !j.resolving {
+	if !j.active || !j.resolving || !j.answered() {
 		return
 	}
 	j.resolving = false
@@ -134,17 +149,26 @@ func (e *Engine) SeedsResolved(now time.Time, rs []Resolution) {
 	}
 }
 
+// answered reports whether every name of the join has had an answer: an
+// answer about other names (those of a round's resolution) must not end a
+// join whose own names are still being resolved.
+func (j *joinState) answered() bool {
+	for _, name := range j.pending {
+		_, bad := j.errs[name]
+		if _, ok := j.resolved[name]; !ok && !bad {
+			return false
+		}
+	}
+	return true
+}
+
 // joinTimers ends a join past its deadline, or contacts its seeds again.
 func (e *Engine) joinTimers(now time.Time) {
 	j := &e.join
 	switch {
 	case !j.active:
-	case !now.Before(j.deadline):
-		err := fmt.Errorf("%w within %v", ErrJoinTimeout, e.cfg.joinTimeout())
-		if rerr := j.resolveErrors(); rerr != nil {
-			err = fmt.Errorf("%w: %w", err, rerr)
-		}
-		e.joinDone(err)
+	case !j.deadline.IsZero() && !now.Before(j.deadline):
+		e.joinDone(e.JoinError(fmt.Errorf("%w within %v", ErrJoinTimeout, j.deadline.Sub(j.since).Round(time.Millisecond))))
 	case !now.Before(j.retryAt):
 		j.retryAt = j.retryAt.Add(e.cfg.joinRetry())
 		if !j.retryAt.After(now) {
@@ -153,17 +177,6 @@ func (e *Engine) joinTimers(now time.Time) {
 		j.resolving = true
 		e.requestResolve(j.pending)
 	}
-}
-
-// resolveErrors joins the latest resolution errors of the join's seeds.
-func (j *joinState) resolveErrors() error {
-	var errs []error
-	for _, name := range j.pending {
-		if err, ok := j.errs[name]; ok {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // heard notes a valid datagram from addr, which ends a join waiting on it.

@@ -7,12 +7,13 @@ import (
 )
 
 // Leaving. Leave writes a leave marker (a reserved key) and pushes it at
-// once: a Syn to every live peer, whose SynAck asks for our newer state and
-// gets the marker in our Ack. Peers holding the marker report us dead at
+// once: a Syn to every live peer, and to the pending peers and recent
+// callers (audience.go), whose SynAck asks for our newer state and gets the
+// marker in our Ack. Peers holding the marker report us dead at
 // once and never revive this generation from gossip. The push is repeated
 // every quarter interval (at least 10 ms, at most 250 ms) until a peer's
 // digest shows it holds the marker (Ready.LeaveDone), or at once when no
-// peer is live.
+// peer is known.
 
 // leaveState is the leave in progress.
 type leaveState struct {
@@ -34,7 +35,10 @@ func (l *leaveState) due() time.Time {
 // keeps gossiping until its driver stops it, normally once Ready.LeaveDone
 // is set.
 func (e *Engine) Leave(now time.Time) {
-	alone := e.liveCount() == 0
+	if e.leave.version == 0 {
+		e.noteLeaveAudience(now) // audience.go: pending peers and callers hear it too
+	}
+	alone := e.liveCount() == 0 && len(e.diag.audience) == 0
 	if e.leave.version == 0 {
 		e.write(leftKey, "", wire.StatusLeft, now, time.Time{})
 		e.leave.version = e.self.maxVersion
@@ -79,6 +83,7 @@ func (e *Engine) pushLeave() {
 			targets = append(targets, n.addr)
 		}
 	}
+	targets = e.addLeaveAudience(targets)
 	if len(targets) == 0 {
 		targets = e.gossipTargets(e.cfg.GossipNodes)
 	}

@@ -48,7 +48,7 @@ func (e *Engine) setStatus(n *nodeState, s liveness, now time.Time, r Reason) {
 		e.haunt(n, now) // off the rings after ghostHold
 		e.subjectsDirty = true
 		e.verdictDirty = true
-		e.emit(NodeDead, n, r)
+		e.emitConviction(n, r, now) // diag.go: NodeDead with this node's phi
 	case old == statusLive:
 		e.rings.remove(n)
 		e.subjectsDirty = true

@@ -205,8 +205,8 @@ func (n *nodeState) userKeys() map[string]string {
 }
 
 // Reserved keys carry the protocol's own state in a node's namespace: the
-// leave marker, the node's alerts about the subjects it observes, and its
-// rejoin count. They replicate like any key but are invisible to the user
+// leave marker, the node's alerts about the subjects it observes, and the
+// end of its probation (probationKey, admission.go). They replicate like any key but are invisible to the user
 // (Get, NodeState, key changes, NodeUpdate) and cannot be written by the
 // user: user keys are never empty and never start with a NUL byte.
 const (

@@ -339,6 +339,8 @@ func msgName(data []byte) string {
 		return "Heartbeat"
 	case wire.MsgPush:
 		return "Push"
+	case wire.MsgUnauthenticated:
+		return "Unauthenticated"
 	}
 	return fmt.Sprint(hd.Type)
 }
@@ -424,7 +426,7 @@ func keyString(k string) string {
 }
 
 func eventString(ev gossip.Event) string {
-	name := [...]string{gossip.NodeLive: "NodeLive", gossip.NodeDead: "NodeDead", gossip.NodeUpdate: "NodeUpdate", gossip.KeyChanged: "KeyChanged"}[ev.Type]
+	name := [...]string{gossip.NodeLive: "NodeLive", gossip.NodeDead: "NodeDead", gossip.NodeUpdate: "NodeUpdate", gossip.KeyChanged: "KeyChanged", gossip.NodeConflict: "NodeConflict"}[ev.Type]
 	s := fmt.Sprintf("%s %s %s", name, ev.Node.ID, gen(ev.Generation))
 	if r := reasonString(ev.Reason); r != "" {
 		s += " (" + r + ")"
@@ -433,7 +435,7 @@ func eventString(ev gossip.Event) string {
 }
 
 func reasonString(r gossip.Reason) string {
-	return [...]string{"", "first seen", "recovered", "restarted", "suspected", "left"}[r]
+	return [...]string{"", "first seen", "recovered", "restarted", "suspected", "left", "collected"}[r]
 }
 
 // state renders what node i holds.

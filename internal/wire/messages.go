@@ -9,7 +9,7 @@
 //	byte 0     Magic (0xB5)
 //	byte 1     Version (1)
 //	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster,
-//	           MsgHeartbeat, MsgPush)
+//	           MsgHeartbeat, MsgPush, MsgUnauthenticated)
 //	byte 3     flags (FlagCompressed, FlagEncrypted)
 //	byte 4     length L of the cluster ID (0..255)
 //	bytes 5..  the cluster ID (L bytes)
@@ -47,9 +47,12 @@ const (
 	MsgWrongCluster MsgType = 4 // WrongCluster: empty body; "you reached another cluster"
 	MsgHeartbeat    MsgType = 5 // Flags: a subject's heartbeat to one of its observers
 	MsgPush         MsgType = 6 // Push: an unsolicited delta, forwarded once by those it is new to
+	// MsgUnauthenticated: empty body, sealed as the sender seals; "what you
+	// sent me did not authenticate here" (a key or encryption mismatch).
+	MsgUnauthenticated MsgType = 7
 
 	// MaxMsgType is the highest message type.
-	MaxMsgType = MsgPush
+	MaxMsgType = MsgUnauthenticated
 )
 
 // Header flags.

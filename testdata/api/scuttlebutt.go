@@ -18,6 +18,8 @@ func (*ChannelEvent) NotifyDead(n Node) { panic(0) }
 
 func (*ChannelEvent) NotifyLive(n Node) { panic(0) }
 
+func (*ChannelEvent) NotifyNodeEvent(ev NodeEvent) { panic(0) }
+
 func (*ChannelEvent) NotifyUpdate(n Node) { panic(0) }
 
 type Config struct {
@@ -40,6 +42,8 @@ type Config struct {
 	DisablePush           bool
 }
 
+const DefaultClusterID = "default"
+
 func DefaultLANConfig() *Config { panic(0) }
 
 const DefaultMaxPacketSize = 1400
@@ -49,6 +53,10 @@ const DefaultObservers = 10
 const DefaultTombstoneGracePeriod time.Duration = 3600000000000
 
 func DefaultWANConfig() *Config { panic(0) }
+
+var ErrAuthFailed error
+
+var ErrClusterMismatch error
 
 var ErrInvalidConfig error
 
@@ -61,6 +69,10 @@ var ErrJoinTimeout error
 var ErrShutdown error
 
 var ErrTooLarge error
+
+type EventReason int
+
+func (EventReason) String() string { panic(0) }
 
 type FailureDetectorConfig struct {
 	PhiThreshold             float64
@@ -145,6 +157,25 @@ func (*MemTransport) ReadFrom(b []byte) (int, string, error) { panic(0) }
 
 func (*MemTransport) WriteTo(b []byte, addr string) error { panic(0) }
 
+type Member struct {
+	Node       Node
+	Status     MemberStatus
+	Generation uint64
+	Self       bool
+}
+
+const MemberDead MemberStatus = 1
+
+const MemberLeft MemberStatus = 2
+
+const MemberLive MemberStatus = 0
+
+const MemberPending MemberStatus = 3
+
+type MemberStatus int
+
+func (MemberStatus) String() string { panic(0) }
+
 const MinPacketSize = 512
 
 func NewKeyring(keys [][]byte, primary []byte) (*Keyring, error) { panic(0) }
@@ -160,14 +191,24 @@ type Node struct {
 	GossipPublicAddress string
 }
 
+const NodeConflict NodeEventType = 3
+
 const NodeDead NodeEventType = 1
 
 type NodeEvent struct {
-	Event NodeEventType
-	Node  Node
+	Event      NodeEventType
+	Node       Node
+	Reason     EventReason
+	Generation uint64
 }
 
+func (NodeEvent) String() string { panic(0) }
+
+type NodeEventNotifier interface{ NotifyNodeEvent(NodeEvent) }
+
 type NodeEventType int
+
+func (NodeEventType) String() string { panic(0) }
 
 const NodeLive NodeEventType = 0
 
@@ -186,6 +227,20 @@ type NotifyEvent interface {
 	NotifyUpdate(Node)
 }
 
+const ReasonCollected EventReason = 6
+
+const ReasonFirstSeen EventReason = 1
+
+const ReasonLeft EventReason = 5
+
+const ReasonNone EventReason = 0
+
+const ReasonRecovered EventReason = 2
+
+const ReasonRestarted EventReason = 3
+
+const ReasonSuspected EventReason = 4
+
 type Scuttlebutt struct {
 	_ [0]func() // unexported fields
 }
@@ -198,6 +253,8 @@ func (*Scuttlebutt) Get(nodeID string, key string) (string, bool) { panic(0) }
 
 func (*Scuttlebutt) Join(seedNodes []string) error { panic(0) }
 
+func (*Scuttlebutt) JoinContext(ctx context.Context, seeds []string) error { panic(0) }
+
 func (*Scuttlebutt) Keyring() *Keyring { panic(0) }
 
 func (*Scuttlebutt) Leave(ctx context.Context) error { panic(0) }
@@ -205,6 +262,8 @@ func (*Scuttlebutt) Leave(ctx context.Context) error { panic(0) }
 func (*Scuttlebutt) LiveNodes() []Node { panic(0) }
 
 func (*Scuttlebutt) LocalNode() Node { panic(0) }
+
+func (*Scuttlebutt) Members() []Member { panic(0) }
 
 func (*Scuttlebutt) NodeState(nodeID string) (map[string]string, bool) { panic(0) }
 
