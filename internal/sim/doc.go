@@ -33,6 +33,12 @@
 //
 // # Scenarios
 //
+// Every node runs the library's defaults (gossip.DefaultConfig, which the
+// root package's DefaultLANConfig mirrors: 1 s rounds, fanout 3, phi 8,
+// 1400-byte datagrams, compression on, changes pushed, K observers) unless
+// Common says otherwise; the simulator's own defaults are the network's
+// (2 ms ± 1 ms latency, no loss) and the scenarios' sizes.
+//
 // Quantiles (p50, p99) are golang.org/x/exp/stats's, interpolated between
 // the closest ranks.
 //
@@ -55,7 +61,9 @@
 // # Result fields (JSON names)
 //
 // Run description: scenario, nodes, seed, gossip_interval_seconds, fanout,
-// phi_threshold, max_packet_size, loss, latency_seconds; warmup_seconds and
+// phi_threshold, max_packet_size, observers (K), compression and push
+// (whether Config.Compression is on and Config.DisablePush off), loss,
+// latency_seconds; warmup_seconds and
 // warmup_converged (identical state reached before measuring);
 // virtual_seconds and wall_seconds of the whole run; node_rounds (gossip
 // rounds run, summed over nodes). For bootstrap, warmup_seconds is when

@@ -19,6 +19,9 @@ type Result struct {
 	Fanout        int     `json:"fanout"`
 	PhiThreshold  float64 `json:"phi_threshold"`
 	MaxPacketSize int     `json:"max_packet_size"`
+	Observers     int     `json:"observers"`
+	Compression   bool    `json:"compression"`
+	Push          bool    `json:"push"`
 	Loss          float64 `json:"loss"`
 	LatencySec    float64 `json:"latency_seconds"`
 	WarmupSeconds float64 `json:"warmup_seconds"`
@@ -106,8 +109,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...))
 	}
 	row("scenario", "%s (%d nodes, seed %d)", r.Scenario, r.Nodes, r.Seed)
-	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, loss %.3g, latency %.3gms",
-		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Loss, r.LatencySec*1000)
+	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, %d observers, compression %s, push %s, loss %.3g, latency %.3gms",
+		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Observers, onOff(r.Compression), onOff(r.Push), r.Loss, r.LatencySec*1000)
 	if r.Scenario == "bootstrap" {
 		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs (-1: never)", r.WarmupSeconds, r.AllMembersSeconds)
 	} else {
@@ -168,4 +171,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

@@ -538,6 +538,20 @@ func Bootstrap(p BootstrapParams) (*Result, error) {
 	return r.finish()
 }
 
+// CollectingTombstoneGrace is the default TombstoneGrace of the scenarios
+// that wait for tombstones to be collected (delete-storm, gc-partition),
+// instead of the library's hour.
+const CollectingTombstoneGrace = 20 * time.Second
+
+// collecting returns c with TombstoneGrace CollectingTombstoneGrace unless
+// it is set.
+func (c Common) collecting() Common {
+	if c.TombstoneGrace == 0 {
+		c.TombstoneGrace = CollectingTombstoneGrace
+	}
+	return c
+}
+
 // DeleteStormParams parameterise DeleteStorm.
 type DeleteStormParams struct {
 	Common // Rounds bound the wait for convergence after the deletes; default 120
@@ -552,7 +566,7 @@ type DeleteStormParams struct {
 // all must hold identical state; the run lasts past the tombstone grace
 // period so tombstones are collected too.
 func DeleteStorm(p DeleteStormParams) (*Result, error) {
-	c := p.withDefaults(120)
+	c := p.collecting().withDefaults(120)
 	if p.Writers == 0 {
 		p.Writers = 20
 	}
@@ -620,7 +634,7 @@ type GCPartitionParams struct {
 // and hand nothing stale back. The key sets are large, so the reset spans
 // many datagrams.
 func GCPartition(p GCPartitionParams) (*Result, error) {
-	c := p.withDefaults(120)
+	c := p.collecting().withDefaults(120)
 	if p.Owners == 0 {
 		p.Owners = 3
 	}
