@@ -71,7 +71,8 @@
 // pairs live), all_members_seconds when every node first saw all N members
 // at once (-1: never), warmup_converged whether that happened, and
 // converged_after_seconds when all first held identical state, all times
-// since the start.
+// since the start; bootstrap_seconds is the time from the last node's
+// start until every node saw all N members live (-1: never).
 //
 // Update spread (update, loss, oneway, lossy-few): update_nodes (nodes
 // other than the writer running throughout), update_missing (those that
@@ -92,11 +93,32 @@
 // partial loss and one-way cuts of single links do not make a node
 // unreachable, since gossip relays around them); false_dead_per_node_hour
 // (over the node-hours of the measured phase); false_dead_events_healthy
-// (the part between nodes without per-node loss); fault_dead_events (the
+// (the part between healthy nodes: nodes that never had a per-node loss
+// or a pause); fault_dead_events (the
 // subject ran but a fault cut it off); true_dead_events (the subject was
 // down or leaving); warmup_false_dead_events (false deaths before the
 // measured phase). false_live_events counts NodeLive events about nodes
 // that were down at the time (a crashed node revived by stale gossip).
+//
+// Faulty nodes (lossy-few, flipflop: nodes with a per-node loss, counted
+// from the start of their fault to its end, which for lossy-few is the end
+// of the run): fault_nodes; fault_node_dead_per_observer_max and _min (the
+// most and the fewest NodeDead events a healthy node, running throughout,
+// emitted about one faulty node: every generation of it counts, so a node
+// removed, readmitted and removed again counts 2);
+// fault_node_live_per_observer_max (the same for NodeLive: a readmission);
+// fault_node_dead_seconds_max (from the start of the fault to the last
+// healthy node's first NodeDead about a faulty node, -1 if some healthy
+// node never reported some faulty node dead); fault_node_removed_share_min
+// (over the faulty nodes, the smallest share of the healthy running nodes
+// that do not hold it live when the fault ends: 1 when every healthy node
+// removed every faulty node); healthy_node_dead_events (NodeDead events of
+// healthy nodes about running healthy nodes during the fault; what a
+// faulty node reports is its own view and not counted);
+// distinct_member_counts_max_healthy_after_60s (the most distinct member
+// counts among healthy nodes at once, sampled from 60 s after the start of
+// the fault to its end: 1 when the healthy nodes agree). These fields are
+// absent from other scenarios.
 //
 // Traffic in the measured phase, per node that ran at least half of it:
 // bytes_per_node_per_sec_mean/p99/max, datagrams_per_node_per_sec_mean/

@@ -85,6 +85,13 @@ type Result struct {
 	LeaveDetectionSecMax  float64 `json:"leave_detection_seconds_max,omitempty"`
 	LeaveDetectionMissing int     `json:"leave_detection_missing,omitempty"`
 
+	// Faulty nodes (lossy-few, flipflop); nil elsewhere.
+	*FaultResult
+
+	// BootstrapSeconds (bootstrap) is the time from the last node's start
+	// until every node sees all the others live, -1 if never.
+	BootstrapSeconds float64 `json:"bootstrap_seconds,omitempty"`
+
 	// Anomalies counted by the engines; 0 unless there is a bug.
 	DroppedOutgoing  uint64 `json:"dropped_outgoing"`
 	DroppedMalformed uint64 `json:"dropped_malformed"`
@@ -112,7 +119,8 @@ func (r *Result) WriteTable(w io.Writer) error {
 	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, %d observers, compression %s, push %s, loss %.3g, latency %.3gms",
 		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Observers, onOff(r.Compression), onOff(r.Push), r.Loss, r.LatencySec*1000)
 	if r.Scenario == "bootstrap" {
-		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs (-1: never)", r.WarmupSeconds, r.AllMembersSeconds)
+		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs, %.1fs after the last start (-1: never)",
+			r.WarmupSeconds, r.AllMembersSeconds, r.BootstrapSeconds)
 	} else {
 		row("warm-up", "%.1fs virtual, converged %v, %d false NodeDead", r.WarmupSeconds, r.WarmupOK, r.WarmupFalseDead)
 	}
@@ -148,6 +156,14 @@ func (r *Result) WriteTable(w io.Writer) error {
 		row("identical state", "%v at the end", r.Converged)
 	}
 	row("distinct member counts", "max %d (healthy nodes: %d)", r.DistinctMemberCountsMax, r.DistinctMemberCountsHealthy)
+	if f := r.FaultResult; f != nil {
+		row("faulty nodes", "%d; NodeDead about one per healthy node: %d to %d, NodeLive at most %d", f.FaultNodes,
+			f.FaultNodeDeadPerObserverMin, f.FaultNodeDeadPerObserverMax, f.FaultNodeLivePerObserverMax)
+		row("faulty nodes removed", "first NodeDead by every healthy node within %.1fs (-1: not all); at the fault's end out at %.1f%% of the healthy nodes at least",
+			f.FaultNodeDeadSecondsMax, 100*f.FaultNodeRemovedShareMin)
+		row("healthy nodes", "%d NodeDead about them; at most %d distinct member counts among them from %v into the fault",
+			f.HealthyNodeDeadEvents, f.DistinctMemberCountsHealthyLate, AgreementDelay)
+	}
 	row("stuck pairs", "%d", r.StuckPairs)
 	if r.StaleKeys > 0 || r.MissingKeys > 0 || strings.Contains("delete-storm gc-partition", r.Scenario) {
 		row("stale / missing keys", "%d / %d", r.StaleKeys, r.MissingKeys)

@@ -127,6 +127,7 @@ type run struct {
 	stop   bool
 	upd    *updateTracker
 	det    *deathTracker
+	faults *faultTracker
 	seeds  []string
 }
 
@@ -332,6 +333,9 @@ func (r *run) finish() (*Result, error) {
 		res.DistinctMemberCountsMax = r.memb.maxAll
 		res.DistinctMemberCountsHealthy = r.memb.maxHealthy
 		res.MemberCountSeries = r.memb.series
+	}
+	if r.faults != nil {
+		res.FaultResult = r.faults.result()
 	}
 	res.Converged = s.Converged()
 	res.StuckPairs = s.StuckPairs()
