@@ -4,11 +4,15 @@
 //	go run ./examples/simulate -scenario crash -nodes 1000 -seed 1
 //	go run ./examples/simulate -scenario update -nodes 200 -json
 //	go run ./examples/simulate -scenario loss -nodes 100 -svg loss.svg
+//	go run ./examples/simulate -scenario steady -nodes 100 -loss 0.01 -duration 30m
+//	go run ./examples/simulate -scenario counter -nodes 100 -inc-every 1ms -keys 10
 //
 // Nodes run the library's defaults (gossip.DefaultConfig, as
 // DefaultLANConfig): compression on (-nocompress turns it off), changes
 // pushed (-nopush leaves them to anti-entropy), -observers K, -fanout,
 // -phi, -packet and -interval as the library sets them.
+//
+// -inc-every, -keys and -queries set the load of scenario counter.
 //
 // -list names the scenarios. The same flags and seed always give the same
 // run (compare trace_hash). The JSON field names are documented in the
@@ -54,6 +58,9 @@ func main() {
 		window     = flag.Uint("window", 0, "failure detector SamplingWindowSize (0: the library default)")
 		tombstone  = flag.Duration("tombstone-grace", 0, "TombstoneGracePeriod (0: the library's, 20s in delete-storm and gc-partition)")
 		deadGrace  = flag.Duration("dead-grace", 0, "DeadNodeGracePeriod (0: the library's)")
+		incEvery   = flag.Duration("inc-every", time.Millisecond, "counter: virtual time between two increments")
+		keys       = flag.Int("keys", 10, "counter: number of counters incremented")
+		queries    = flag.Int("queries", 10, "counter: queries per gossip round, at random nodes")
 		jsonOut    = flag.Bool("json", false, "print one JSON object instead of a table")
 		svgFile    = flag.String("svg", "", "write a plot of update spread and detection times to this SVG file")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
@@ -97,7 +104,13 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := sc.Run(c)
+	run := sc.Run
+	if sc.Name == "counter" {
+		run = func(c sim.Common) (*sim.Result, error) {
+			return sim.Counter(sim.CounterParams{Common: c, IncEvery: *incEvery, Keys: *keys, Queries: *queries})
+		}
+	}
+	res, err := run(c)
 	if err != nil {
 		fatal(err)
 	}

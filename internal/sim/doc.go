@@ -45,7 +45,7 @@
 // Each scenario is a function taking a parameter struct that embeds Common
 // and returning a *Result: Steady, Update, Crash, Churn, Partition, Loss,
 // OneWay, FlipFlop, LossyFew, Bootstrap, DeleteStorm, GCPartition,
-// MassRestart, LeaveRejoin. Scenarios lists them by name for
+// MassRestart, LeaveRejoin, Counter. Scenarios lists them by name for
 // examples/simulate. Except Bootstrap, every scenario first starts all nodes
 // joining the first three and, unless Common.ColdStart, acquainted: each
 // node is handed every other's ID, address and generation through the
@@ -119,6 +119,29 @@
 // counts among healthy nodes at once, sampled from 60 s after the start of
 // the fault to its end: 1 when the healthy nodes agree). These fields are
 // absent from other scenarios.
+//
+// Counter (the leaderless counter of examples/counter: an increment of a
+// random counter on a random node every -inc-every, queries of a random
+// counter at random nodes, -queries a round, read with pncounter.Read;
+// see Counter): counter_keys, increments, inc_every_seconds; queries
+// (made while writes ran) and over them query_error_p50/p99/max (the true
+// total minus the value read), complete_share (the share that said
+// complete) and complete_while_wrong_share (the share that said complete
+// and were wrong); queries_before_settled and
+// complete_while_wrong_before_settled (the queries between the last
+// increment and the moment every node held every increment, and those of
+// them complete while wrong); queries_after_quiescence,
+// complete_share_after_quiescence and complete_while_wrong_after_quiescence
+// (the queries once writes stopped and every node held every increment,
+// the share of them complete, and the number complete while wrong: 0
+// unless the completeness rule fails); inc_visible_seconds_p50/p99/max
+// (over the increments, the time until every other running node held it)
+// and inc_visible_missing (increments some node never held);
+// settled_seconds (from the last increment until every node held every
+// increment, -1 if never); totals_exact (at the end, every running node
+// reads every counter at its true total); read_error (the first error a
+// query returned, if any). The traffic figures (bytes_per_node_per_sec_*,
+// datagrams_per_node_per_sec_*) of counter cover the write phase only.
 //
 // Traffic in the measured phase, per node that ran at least half of it:
 // bytes_per_node_per_sec_mean/p99/max, datagrams_per_node_per_sec_mean/

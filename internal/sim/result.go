@@ -87,6 +87,8 @@ type Result struct {
 
 	// Faulty nodes (lossy-few, flipflop); nil elsewhere.
 	*FaultResult
+	// The counter scenario's figures; nil elsewhere.
+	*CounterResult
 
 	// BootstrapSeconds (bootstrap) is the time from the last node's start
 	// until every node sees all the others live, -1 if never.
@@ -163,6 +165,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 			f.FaultNodeDeadSecondsMax, 100*f.FaultNodeRemovedShareMin)
 		row("healthy nodes", "%d NodeDead about them; at most %d distinct member counts among them from %v into the fault",
 			f.HealthyNodeDeadEvents, f.DistinctMemberCountsHealthyLate, AgreementDelay)
+	}
+	if r.CounterResult != nil {
+		r.CounterResult.rows(row)
 	}
 	row("stuck pairs", "%d", r.StuckPairs)
 	if r.StaleKeys > 0 || r.MissingKeys > 0 || strings.Contains("delete-storm gc-partition", r.Scenario) {

@@ -682,6 +682,7 @@ var Scenarios = sortedScenarios([]Scenario{
 	{"gc-partition", "a node isolated past the tombstone grace period", func(c Common) (*Result, error) { return GCPartition(GCPartitionParams{Common: c}) }},
 	{"mass-restart", "30% of the nodes restart at once", func(c Common) (*Result, error) { return MassRestart(MassRestartParams{Common: c}) }},
 	{"leave-rejoin", "a node leaves, then starts again with its ID", func(c Common) (*Result, error) { return LeaveRejoin(LeaveRejoinParams{Common: c}) }},
+	{"counter", "leaderless counter: an increment every 1 ms, queries at random nodes", func(c Common) (*Result, error) { return Counter(CounterParams{Common: c}) }},
 })
 
 func sortedScenarios(s []Scenario) []Scenario {

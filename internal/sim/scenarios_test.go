@@ -244,7 +244,7 @@ func TestUnhealedPartitionIsReported(t *testing.T) {
 }
 
 func TestScenarioRegistry(t *testing.T) {
-	names := []string{"bootstrap", "churn", "crash", "delete-storm", "flipflop", "gc-partition", "leave-rejoin",
+	names := []string{"bootstrap", "churn", "counter", "crash", "delete-storm", "flipflop", "gc-partition", "leave-rejoin",
 		"loss", "lossy-few", "mass-restart", "oneway", "partition", "steady", "update"}
 	require.Len(t, Scenarios, len(names))
 	for i, s := range Scenarios {
