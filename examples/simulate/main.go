@@ -4,6 +4,15 @@
 //	go run ./examples/simulate -scenario crash -nodes 1000 -seed 1
 //	go run ./examples/simulate -scenario update -nodes 200 -json
 //	go run ./examples/simulate -scenario loss -nodes 100 -svg loss.svg
+//	go run ./examples/simulate -scenario steady -nodes 100 -loss 0.01 -duration 30m
+//	go run ./examples/simulate -scenario counter -nodes 100 -inc-every 1ms -keys 10
+//
+// Nodes run the library's defaults (gossip.DefaultConfig, as
+// DefaultLANConfig): compression on (-nocompress turns it off), changes
+// pushed (-nopush leaves them to anti-entropy), -observers K, -fanout,
+// -phi, -packet and -interval as the library sets them.
+//
+// -inc-every, -keys and -queries set the load of scenario counter.
 //
 // -list names the scenarios. The same flags and seed always give the same
 // run (compare trace_hash). The JSON field names are documented in the
@@ -24,15 +33,19 @@ import (
 )
 
 func main() {
+	lib := gossip.DefaultConfig()
 	var (
 		scenario   = flag.String("scenario", "update", "scenario to run (see -list)")
 		list       = flag.Bool("list", false, "list the scenarios and exit")
 		nodes      = flag.Int("nodes", 50, "number of nodes")
 		seed       = flag.Uint64("seed", 1, "random seed: the same seed gives the same run")
-		interval   = flag.Duration("interval", time.Second, "gossip interval")
-		fanout     = flag.Int("fanout", 3, "peers gossiped with per interval (GossipNodes)")
-		phi        = flag.Float64("phi", 8, "phi threshold of the failure detector")
-		packet     = flag.Int("packet", 1400, "MaxPacketSize in bytes")
+		interval   = flag.Duration("interval", lib.GossipInterval, "gossip interval")
+		fanout     = flag.Int("fanout", lib.GossipNodes, "peers gossiped with per interval, and pushed to per change (GossipNodes)")
+		phi        = flag.Float64("phi", lib.Detector.PhiThreshold, "phi threshold of the failure detector")
+		packet     = flag.Int("packet", lib.MaxPacketSize, "MaxPacketSize in bytes")
+		observers  = flag.Int("observers", lib.Observers, "observers watching each node (Observers, K)")
+		noPush     = flag.Bool("nopush", false, "DisablePush: changes travel by anti-entropy alone")
+		noCompress = flag.Bool("nocompress", false, "turn compression off (on by default, as in the library)")
 		loss       = flag.Float64("loss", 0, "uniform datagram loss during the measured phase (0..1)")
 		latency    = flag.Duration("latency", 2*time.Millisecond, "mean one-way latency")
 		jitter     = flag.Duration("jitter", time.Millisecond, "per-datagram jitter")
@@ -43,9 +56,11 @@ func main() {
 		warmup     = flag.Int("warmup", 0, "bound on the warm-up in rounds (0: default)")
 		cold       = flag.Bool("cold", false, "warm up by a real bootstrap through three seeds instead of starting with every node knowing every member")
 		window     = flag.Uint("window", 0, "failure detector SamplingWindowSize (0: the library default)")
-		tombstone  = flag.Duration("tombstone-grace", 0, "TombstoneGracePeriod (0: the simulator's 20s)")
-		deadGrace  = flag.Duration("dead-grace", 0, "DeadNodeGracePeriod (0: the simulator's 2m)")
-		compress   = flag.Bool("compress", false, "EnableCompression (off by default: DEFLATE would dominate the run time)")
+		tombstone  = flag.Duration("tombstone-grace", 0, "TombstoneGracePeriod (0: the library's, 20s in delete-storm and gc-partition)")
+		deadGrace  = flag.Duration("dead-grace", 0, "DeadNodeGracePeriod (0: the library's)")
+		incEvery   = flag.Duration("inc-every", time.Millisecond, "counter: virtual time between two increments")
+		keys       = flag.Int("keys", 10, "counter: number of counters incremented")
+		queries    = flag.Int("queries", 10, "counter: queries per gossip round, at random nodes")
 		jsonOut    = flag.Bool("json", false, "print one JSON object instead of a table")
 		svgFile    = flag.String("svg", "", "write a plot of update spread and detection times to this SVG file")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
@@ -67,9 +82,10 @@ func main() {
 	}
 	c := sim.Common{
 		Nodes: *nodes, Seed: *seed, Interval: *interval, Fanout: *fanout, Phi: *phi, PacketSize: *packet,
+		Observers: *observers, DisablePush: *noPush, NoCompress: *noCompress,
 		Loss: *loss, Latency: *latency, Jitter: *jitter, Duplicate: *dup, Reorder: *reorder,
 		Rounds: *rounds, WarmupRounds: *warmup, ColdStart: *cold,
-		TombstoneGrace: *tombstone, DeadGrace: *deadGrace, Compress: *compress,
+		TombstoneGrace: *tombstone, DeadGrace: *deadGrace,
 	}
 	if *duration > 0 {
 		c.Rounds = int((*duration + *interval - 1) / *interval)
@@ -88,7 +104,13 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := sc.Run(c)
+	run := sc.Run
+	if sc.Name == "counter" {
+		run = func(c sim.Common) (*sim.Result, error) {
+			return sim.Counter(sim.CounterParams{Common: c, IncEvery: *incEvery, Keys: *keys, Queries: *queries})
+		}
+	}
+	res, err := run(c)
 	if err != nil {
 		fatal(err)
 	}

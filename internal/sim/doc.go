@@ -33,13 +33,19 @@
 //
 // # Scenarios
 //
+// Every node runs the library's defaults (gossip.DefaultConfig, which the
+// root package's DefaultLANConfig mirrors: 1 s rounds, fanout 3, phi 8,
+// 1400-byte datagrams, compression on, changes pushed, K observers) unless
+// Common says otherwise; the simulator's own defaults are the network's
+// (2 ms ± 1 ms latency, no loss) and the scenarios' sizes.
+//
 // Quantiles (p50, p99) are golang.org/x/exp/stats's, interpolated between
 // the closest ranks.
 //
 // Each scenario is a function taking a parameter struct that embeds Common
 // and returning a *Result: Steady, Update, Crash, Churn, Partition, Loss,
 // OneWay, FlipFlop, LossyFew, Bootstrap, DeleteStorm, GCPartition,
-// MassRestart, LeaveRejoin. Scenarios lists them by name for
+// MassRestart, LeaveRejoin, Counter. Scenarios lists them by name for
 // examples/simulate. Except Bootstrap, every scenario first starts all nodes
 // joining the first three and, unless Common.ColdStart, acquainted: each
 // node is handed every other's ID, address and generation through the
@@ -55,7 +61,9 @@
 // # Result fields (JSON names)
 //
 // Run description: scenario, nodes, seed, gossip_interval_seconds, fanout,
-// phi_threshold, max_packet_size, loss, latency_seconds; warmup_seconds and
+// phi_threshold, max_packet_size, observers (K), compression and push
+// (whether Config.Compression is on and Config.DisablePush off), loss,
+// latency_seconds; warmup_seconds and
 // warmup_converged (identical state reached before measuring);
 // virtual_seconds and wall_seconds of the whole run; node_rounds (gossip
 // rounds run, summed over nodes). For bootstrap, warmup_seconds is when
@@ -63,7 +71,8 @@
 // pairs live), all_members_seconds when every node first saw all N members
 // at once (-1: never), warmup_converged whether that happened, and
 // converged_after_seconds when all first held identical state, all times
-// since the start.
+// since the start; bootstrap_seconds is the time from the last node's
+// start until every node saw all N members live (-1: never).
 //
 // Update spread (update, loss, oneway, lossy-few): update_nodes (nodes
 // other than the writer running throughout), update_missing (those that
@@ -84,11 +93,55 @@
 // partial loss and one-way cuts of single links do not make a node
 // unreachable, since gossip relays around them); false_dead_per_node_hour
 // (over the node-hours of the measured phase); false_dead_events_healthy
-// (the part between nodes without per-node loss); fault_dead_events (the
+// (the part between healthy nodes: nodes that never had a per-node loss
+// or a pause); fault_dead_events (the
 // subject ran but a fault cut it off); true_dead_events (the subject was
 // down or leaving); warmup_false_dead_events (false deaths before the
 // measured phase). false_live_events counts NodeLive events about nodes
 // that were down at the time (a crashed node revived by stale gossip).
+//
+// Faulty nodes (lossy-few, flipflop: nodes with a per-node loss, counted
+// from the start of their fault to its end, which for lossy-few is the end
+// of the run): fault_nodes; fault_node_dead_per_observer_max and _min (the
+// most and the fewest NodeDead events a healthy node, running throughout,
+// emitted about one faulty node: every generation of it counts, so a node
+// removed, readmitted and removed again counts 2);
+// fault_node_live_per_observer_max (the same for NodeLive: a readmission);
+// fault_node_dead_seconds_max (from the start of the fault to the last
+// healthy node's first NodeDead about a faulty node, -1 if some healthy
+// node never reported some faulty node dead); fault_node_removed_share_min
+// (over the faulty nodes, the smallest share of the healthy running nodes
+// that do not hold it live when the fault ends: 1 when every healthy node
+// removed every faulty node); healthy_node_dead_events (NodeDead events of
+// healthy nodes about running healthy nodes during the fault; what a
+// faulty node reports is its own view and not counted);
+// distinct_member_counts_max_healthy_after_60s (the most distinct member
+// counts among healthy nodes at once, sampled from 60 s after the start of
+// the fault to its end: 1 when the healthy nodes agree). These fields are
+// absent from other scenarios.
+//
+// Counter (the leaderless counter of examples/counter: an increment of a
+// random counter on a random node every -inc-every, queries of a random
+// counter at random nodes, -queries a round, read with pncounter.Read;
+// see Counter): counter_keys, increments, inc_every_seconds; queries
+// (made while writes ran) and over them query_error_p50/p99/max (the true
+// total minus the value read), complete_share (the share that said
+// complete) and complete_while_wrong_share (the share that said complete
+// and were wrong); queries_before_settled and
+// complete_while_wrong_before_settled (the queries between the last
+// increment and the moment every node held every increment, and those of
+// them complete while wrong); queries_after_quiescence,
+// complete_share_after_quiescence and complete_while_wrong_after_quiescence
+// (the queries once writes stopped and every node held every increment,
+// the share of them complete, and the number complete while wrong: 0
+// unless the completeness rule fails); inc_visible_seconds_p50/p99/max
+// (over the increments, the time until every other running node held it)
+// and inc_visible_missing (increments some node never held);
+// settled_seconds (from the last increment until every node held every
+// increment, -1 if never); totals_exact (at the end, every running node
+// reads every counter at its true total); read_error (the first error a
+// query returned, if any). The traffic figures (bytes_per_node_per_sec_*,
+// datagrams_per_node_per_sec_*) of counter cover the write phase only.
 //
 // Traffic in the measured phase, per node that ran at least half of it:
 // bytes_per_node_per_sec_mean/p99/max, datagrams_per_node_per_sec_mean/

@@ -173,7 +173,7 @@ func countDeaths(s *Sim) *deathCounter {
 			c.fault++
 		case DeathFalse:
 			c.false_++
-			if !o.Degraded() && !x.Degraded() {
+			if o.healthy() && x.healthy() {
 				c.falseHealthy++
 			}
 		}
@@ -224,6 +224,20 @@ func (m *meter) rates() (bps, dps []float64) {
 type memberSampler struct {
 	maxAll, maxHealthy int
 	series             []int
+	healthy            []int   // distinct counts among healthy nodes, by sample
+	at                 []int64 // time of each sample
+}
+
+// maxHealthySince returns the most distinct member counts among healthy
+// nodes in the samples taken at t or later.
+func (m *memberSampler) maxHealthySince(t int64) int {
+	most := 0
+	for i, at := range m.at {
+		if at >= t {
+			most = max(most, m.healthy[i])
+		}
+	}
+	return most
 }
 
 func sampleMembers(s *Sim, every time.Duration, until func() bool) *memberSampler {
@@ -238,13 +252,15 @@ func sampleMembers(s *Sim, every time.Duration, until func() bool) *memberSample
 				continue
 			}
 			seen[n.liveCount+1] = struct{}{}
-			if !n.Degraded() && n.faultEnd == 0 {
+			if n.healthy() {
 				seenHealthy[n.liveCount+1] = struct{}{}
 			}
 		}
 		m.maxAll = max(m.maxAll, len(seen))
 		m.maxHealthy = max(m.maxHealthy, len(seenHealthy))
 		m.series = append(m.series, len(seen))
+		m.healthy = append(m.healthy, len(seenHealthy))
+		m.at = append(m.at, s.now)
 		return !until()
 	})
 	return m

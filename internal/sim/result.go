@@ -19,6 +19,9 @@ type Result struct {
 	Fanout        int     `json:"fanout"`
 	PhiThreshold  float64 `json:"phi_threshold"`
 	MaxPacketSize int     `json:"max_packet_size"`
+	Observers     int     `json:"observers"`
+	Compression   bool    `json:"compression"`
+	Push          bool    `json:"push"`
 	Loss          float64 `json:"loss"`
 	LatencySec    float64 `json:"latency_seconds"`
 	WarmupSeconds float64 `json:"warmup_seconds"`
@@ -82,6 +85,15 @@ type Result struct {
 	LeaveDetectionSecMax  float64 `json:"leave_detection_seconds_max,omitempty"`
 	LeaveDetectionMissing int     `json:"leave_detection_missing,omitempty"`
 
+	// Faulty nodes (lossy-few, flipflop); nil elsewhere.
+	*FaultResult
+	// The counter scenario's figures; nil elsewhere.
+	*CounterResult
+
+	// BootstrapSeconds (bootstrap) is the time from the last node's start
+	// until every node sees all the others live, -1 if never.
+	BootstrapSeconds float64 `json:"bootstrap_seconds,omitempty"`
+
 	// Anomalies counted by the engines; 0 unless there is a bug.
 	DroppedOutgoing  uint64 `json:"dropped_outgoing"`
 	DroppedMalformed uint64 `json:"dropped_malformed"`
@@ -106,10 +118,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, args...))
 	}
 	row("scenario", "%s (%d nodes, seed %d)", r.Scenario, r.Nodes, r.Seed)
-	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, loss %.3g, latency %.3gms",
-		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Loss, r.LatencySec*1000)
+	row("config", "interval %.3gs, fanout %d, phi %g, max packet %d B, %d observers, compression %s, push %s, loss %.3g, latency %.3gms",
+		r.IntervalSec, r.Fanout, r.PhiThreshold, r.MaxPacketSize, r.Observers, onOff(r.Compression), onOff(r.Push), r.Loss, r.LatencySec*1000)
 	if r.Scenario == "bootstrap" {
-		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs (-1: never)", r.WarmupSeconds, r.AllMembersSeconds)
+		row("bootstrap", "membership complete after %.1fs; all members seen by all at once after %.1fs, %.1fs after the last start (-1: never)",
+			r.WarmupSeconds, r.AllMembersSeconds, r.BootstrapSeconds)
 	} else {
 		row("warm-up", "%.1fs virtual, converged %v, %d false NodeDead", r.WarmupSeconds, r.WarmupOK, r.WarmupFalseDead)
 	}
@@ -145,6 +158,17 @@ func (r *Result) WriteTable(w io.Writer) error {
 		row("identical state", "%v at the end", r.Converged)
 	}
 	row("distinct member counts", "max %d (healthy nodes: %d)", r.DistinctMemberCountsMax, r.DistinctMemberCountsHealthy)
+	if f := r.FaultResult; f != nil {
+		row("faulty nodes", "%d; NodeDead about one per healthy node: %d to %d, NodeLive at most %d", f.FaultNodes,
+			f.FaultNodeDeadPerObserverMin, f.FaultNodeDeadPerObserverMax, f.FaultNodeLivePerObserverMax)
+		row("faulty nodes removed", "first NodeDead by every healthy node within %.1fs (-1: not all); at the fault's end out at %.1f%% of the healthy nodes at least",
+			f.FaultNodeDeadSecondsMax, 100*f.FaultNodeRemovedShareMin)
+		row("healthy nodes", "%d NodeDead about them; at most %d distinct member counts among them from %v into the fault",
+			f.HealthyNodeDeadEvents, f.DistinctMemberCountsHealthyLate, AgreementDelay)
+	}
+	if r.CounterResult != nil {
+		r.CounterResult.rows(row)
+	}
 	row("stuck pairs", "%d", r.StuckPairs)
 	if r.StaleKeys > 0 || r.MissingKeys > 0 || strings.Contains("delete-storm gc-partition", r.Scenario) {
 		row("stale / missing keys", "%d / %d", r.StaleKeys, r.MissingKeys)
@@ -168,4 +192,11 @@ func (r *Result) WriteTable(w io.Writer) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

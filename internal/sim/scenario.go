@@ -9,14 +9,24 @@ import (
 )
 
 // Common are the parameters every scenario takes. Zero fields take the
-// defaults listed.
+// library's defaults (gossip.DefaultConfig, which DefaultLANConfig of the
+// root package mirrors) or the simulator's, as listed.
 type Common struct {
 	Nodes      int           // cluster size; default 50
 	Seed       uint64        // default 1
-	Interval   time.Duration // GossipInterval; default 1 s
-	Fanout     int           // GossipNodes; default 3
-	Phi        float64       // PhiThreshold; default 8
-	PacketSize int           // MaxPacketSize; default 1400
+	Interval   time.Duration // GossipInterval; default the library's (1 s)
+	Fanout     int           // GossipNodes; default the library's (3)
+	Phi        float64       // PhiThreshold; default the library's (8)
+	PacketSize int           // MaxPacketSize; default the library's (1400)
+	// Observers is Config.Observers, K; default the library's
+	// (gossip.DefaultObservers).
+	Observers int
+	// DisablePush is Config.DisablePush: changes travel by anti-entropy
+	// alone, GossipNodes exchanges a round.
+	DisablePush bool
+	// NoCompress turns Config.Compression off; compression is on by
+	// default, as in the library.
+	NoCompress bool
 	// Loss is the uniform datagram loss of the measured phase (the warm-up
 	// runs without it).
 	Loss    float64
@@ -39,27 +49,27 @@ type Common struct {
 	// SettleRounds of calm after convergence give the failure detectors
 	// a history before the scenario's faults; default 10.
 	SettleRounds int
-	// TombstoneGrace is Config.TombstoneGracePeriod; default 20 s.
+	// TombstoneGrace is Config.TombstoneGracePeriod; default the
+	// library's (1 h), except in the scenarios that collect tombstones
+	// (delete-storm, gc-partition: 20 s).
 	TombstoneGrace time.Duration
-	// DeadGrace is DeadNodeGracePeriod; default 2 min.
+	// DeadGrace is DeadNodeGracePeriod; default the library's (1 h).
 	DeadGrace time.Duration
-	// Compress is Config.EnableCompression. It is off by default in the
-	// simulator: DEFLATE would take most of a run's CPU time, and without
-	// it a datagram carries fewer entries, so results are conservative.
-	Compress bool
 	// Configure, if set, edits each node's configuration last.
 	Configure func(*gossip.Config)
 }
 
 func (c Common) withDefaults(rounds int) Common {
+	lib := gossip.DefaultConfig()
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
 		}
 	}
 	def(&c.Nodes, 50)
-	def(&c.Fanout, 3)
-	def(&c.PacketSize, gossip.DefaultMaxPacketSize)
+	def(&c.Fanout, lib.GossipNodes)
+	def(&c.PacketSize, lib.MaxPacketSize)
+	def(&c.Observers, lib.Observers)
 	def(&c.Rounds, rounds)
 	def(&c.WarmupRounds, 1000)
 	def(&c.SettleRounds, 10)
@@ -67,10 +77,10 @@ func (c Common) withDefaults(rounds int) Common {
 		c.Seed = 1
 	}
 	if c.Interval == 0 {
-		c.Interval = time.Second
+		c.Interval = lib.GossipInterval
 	}
 	if c.Phi == 0 {
-		c.Phi = 8
+		c.Phi = lib.Detector.PhiThreshold
 	}
 	if c.Latency == 0 {
 		c.Latency = 2 * time.Millisecond
@@ -79,10 +89,10 @@ func (c Common) withDefaults(rounds int) Common {
 		c.Jitter = time.Millisecond
 	}
 	if c.TombstoneGrace == 0 {
-		c.TombstoneGrace = 20 * time.Second
+		c.TombstoneGrace = lib.TombstoneGracePeriod
 	}
 	if c.DeadGrace == 0 {
-		c.DeadGrace = 2 * time.Minute
+		c.DeadGrace = lib.DeadNodeGracePeriod
 	}
 	return c
 }
@@ -96,7 +106,9 @@ func (c Common) config(id string) gossip.Config {
 	cfg.TombstoneGracePeriod = c.TombstoneGrace
 	cfg.Detector.PhiThreshold = c.Phi
 	cfg.DeadNodeGracePeriod = c.DeadGrace
-	cfg.Compression = c.Compress
+	cfg.Compression = !c.NoCompress
+	cfg.Observers = c.Observers
+	cfg.DisablePush = c.DisablePush
 	if c.Configure != nil {
 		c.Configure(&cfg)
 	}
@@ -115,6 +127,7 @@ type run struct {
 	stop   bool
 	upd    *updateTracker
 	det    *deathTracker
+	faults *faultTracker
 	seeds  []string
 }
 
@@ -132,7 +145,8 @@ func newRun(name string, p Common) (*run, error) {
 	})
 	r := &run{p: p, s: s, wall: time.Now(), r: &Result{
 		Scenario: name, Nodes: p.Nodes, Seed: p.Seed, IntervalSec: p.Interval.Seconds(), Fanout: p.Fanout,
-		PhiThreshold: p.Phi, MaxPacketSize: p.PacketSize, Loss: p.Loss, LatencySec: p.Latency.Seconds(),
+		PhiThreshold: p.Phi, MaxPacketSize: p.PacketSize, Observers: p.Observers, Compression: !p.NoCompress,
+		Push: !p.DisablePush, Loss: p.Loss, LatencySec: p.Latency.Seconds(),
 	}}
 	for i := range min(3, p.Nodes) {
 		r.seeds = append(r.seeds, s.Node(i).Addr())
@@ -319,6 +333,9 @@ func (r *run) finish() (*Result, error) {
 		res.DistinctMemberCountsMax = r.memb.maxAll
 		res.DistinctMemberCountsHealthy = r.memb.maxHealthy
 		res.MemberCountSeries = r.memb.series
+	}
+	if r.faults != nil {
+		res.FaultResult = r.faults.result()
 	}
 	res.Converged = s.Converged()
 	res.StuckPairs = s.StuckPairs()

@@ -212,8 +212,9 @@ func Partition(p PartitionParams) (*Result, error) {
 
 // LossParams parameterise Loss.
 type LossParams struct {
-	Common // Rounds per level default 30; Loss is ignored
-	// Levels of uniform loss; default 0, 5, 10, 20, 30 and 50 %.
+	Common // Rounds per level default 30; Loss, if set, is the one level
+	// Levels of uniform loss; default Loss alone if set, else 0, 5, 10,
+	// 20, 30 and 50 %.
 	Levels []float64
 }
 
@@ -222,7 +223,11 @@ type LossParams struct {
 // top-level metrics are the worst over the sweep; Sweep holds each level.
 func Loss(p LossParams) (*Result, error) {
 	levels := p.Levels
-	if len(levels) == 0 {
+	switch {
+	case len(levels) > 0:
+	case p.Loss > 0:
+		levels = []float64{p.Loss}
+	default:
 		levels = []float64{0, 0.05, 0.1, 0.2, 0.3, 0.5}
 	}
 	wall := time.Now()
@@ -369,173 +374,18 @@ func OneWay(p OneWayParams) (*Result, error) {
 	return r.finish()
 }
 
-// FlipFlopParams parameterise FlipFlop.
-type FlipFlopParams struct {
-	Common // Rounds: the flapping period; default 4 cycles
-	// Flippers lose all their ingress periodically; default 10 (at most
-	// a fifth of the nodes).
-	Flippers int
-	// On and Off are the lengths of the lossy and the clean phases;
-	// default 20 s each.
-	On, Off time.Duration
-}
+// CollectingTombstoneGrace is the default TombstoneGrace of the scenarios
+// that wait for tombstones to be collected (delete-storm, gc-partition),
+// instead of the library's hour.
+const CollectingTombstoneGrace = 20 * time.Second
 
-// FlipFlop reproduces the Rapid paper's flip-flop experiment: Flippers nodes
-// lose all incoming datagrams for On, then none for Off, repeatedly. Their
-// egress works throughout, so the others can keep hearing them; the
-// interesting numbers are the false deaths among the others and how many
-// distinct cluster sizes the nodes report.
-func FlipFlop(p FlipFlopParams) (*Result, error) {
-	if p.On == 0 {
-		p.On = 20 * time.Second
+// collecting returns c with TombstoneGrace CollectingTombstoneGrace unless
+// it is set.
+func (c Common) collecting() Common {
+	if c.TombstoneGrace == 0 {
+		c.TombstoneGrace = CollectingTombstoneGrace
 	}
-	if p.Off == 0 {
-		p.Off = 20 * time.Second
-	}
-	c := p.Common
-	if c.Interval == 0 {
-		c.Interval = time.Second
-	}
-	c = c.withDefaults(int(4 * (p.On + p.Off) / c.Interval))
-	if p.Flippers == 0 {
-		p.Flippers = min(10, max(1, c.Nodes/5))
-	}
-	r, err := warmRun("flipflop", c)
-	if err != nil {
-		return nil, err
-	}
-	flippers := r.pick(p.Flippers)
-	period := time.Duration(c.Rounds) * c.Interval
-	var on func()
-	on = func() {
-		for _, n := range flippers {
-			r.s.SetNodeLoss(n.Index(), 1, 0)
-		}
-		r.s.After(p.On, func() {
-			for _, n := range flippers {
-				r.s.SetNodeLoss(n.Index(), 0, 0)
-			}
-			if r.s.Elapsed()+p.Off < r.meterStart()+period {
-				r.s.After(p.Off, on)
-			}
-		})
-	}
-	on()
-	if err := r.s.RunFor(period); err != nil {
-		return nil, err
-	}
-	for _, n := range flippers {
-		r.s.SetNodeLoss(n.Index(), 0, 0)
-	}
-	if err := r.awaitConvergence(60); err != nil {
-		return nil, err
-	}
-	r.note("%d nodes lose all ingress %v on / %v off", len(flippers), p.On, p.Off)
-	return r.finish()
-}
-
-func (r *run) meterStart() time.Duration { return time.Duration(r.meter.t0) }
-
-// LossyFewParams parameterise LossyFew.
-type LossyFewParams struct {
-	Common // Rounds default 120
-	// Fraction of nodes that lose Loss of their datagrams, both ways;
-	// default 1 %, at least one node.
-	Fraction float64
-	// NodeLoss default 0.8.
-	NodeLoss float64
-}
-
-// LossyFew makes a few nodes lose most of their datagrams in both
-// directions, then writes a key on a healthy node: how often are the lossy
-// nodes (and the others) reported dead, and do the views agree?
-func LossyFew(p LossyFewParams) (*Result, error) {
-	c := p.withDefaults(120)
-	if p.Fraction == 0 {
-		p.Fraction = 0.01
-	}
-	if p.NodeLoss == 0 {
-		p.NodeLoss = 0.8
-	}
-	r, err := warmRun("lossy-few", c)
-	if err != nil {
-		return nil, err
-	}
-	lossy := r.pick(max(1, int(p.Fraction*float64(c.Nodes))))
-	for _, n := range lossy {
-		r.s.SetNodeLoss(n.Index(), p.NodeLoss, p.NodeLoss)
-	}
-	if err := r.rounds(c.SettleRounds); err != nil {
-		return nil, err
-	}
-	if err := r.update(lossy...); err != nil {
-		return nil, err
-	}
-	if err := r.rounds(c.Rounds); err != nil {
-		return nil, err
-	}
-	r.note("%d nodes lose %.0f%% of their datagrams both ways", len(lossy), p.NodeLoss*100)
-	return r.finish()
-}
-
-// BootstrapParams parameterise Bootstrap.
-type BootstrapParams struct {
-	Common // Rounds bound the bootstrap; default 300
-}
-
-// Bootstrap starts Nodes nodes at once, all joining through one seed, and
-// measures the time until every node sees all Nodes members and all hold
-// identical state; member counts are sampled from the start.
-func Bootstrap(p BootstrapParams) (*Result, error) {
-	c := p.withDefaults(300)
-	r, err := newRun("bootstrap", c)
-	if err != nil {
-		return nil, err
-	}
-	r.s.SetLoss(c.Loss)
-	r.measure()
-	if err := r.startAll(r.seeds[:1]); err != nil {
-		return nil, err
-	}
-	all := func() bool {
-		for _, n := range r.s.Nodes() {
-			if n.LiveCount() != c.Nodes-1 {
-				return false
-			}
-		}
-		return true
-	}
-	r.r.WarmupSeconds, r.r.AllMembersSeconds = -1, -1
-	done := func() bool {
-		if r.r.WarmupSeconds < 0 && r.s.MembershipComplete(0.999) {
-			r.r.WarmupSeconds = r.s.Elapsed().Seconds()
-		}
-		if all() {
-			r.r.AllMembersSeconds = r.s.Elapsed().Seconds()
-			return true
-		}
-		return false
-	}
-	ok, err := r.until(done, c.Rounds)
-	if err != nil {
-		return nil, err
-	}
-	r.r.WarmupOK = ok
-	if !ok {
-		r.note("never did every node see all %d members at once within %d rounds", c.Nodes, c.Rounds)
-		r.r.ConvergedAfterSeconds = -1
-		return r.finish()
-	}
-	if r.r.WarmupSeconds < 0 {
-		r.r.WarmupSeconds = r.r.AllMembersSeconds
-	}
-	if err := r.awaitConvergence(c.Rounds - int(r.s.Elapsed()/c.Interval)); err != nil {
-		return nil, err
-	}
-	if r.r.ConvergedAfterSeconds >= 0 {
-		r.r.ConvergedAfterSeconds = r.s.Elapsed().Seconds()
-	}
-	return r.finish()
+	return c
 }
 
 // DeleteStormParams parameterise DeleteStorm.
@@ -552,7 +402,7 @@ type DeleteStormParams struct {
 // all must hold identical state; the run lasts past the tombstone grace
 // period so tombstones are collected too.
 func DeleteStorm(p DeleteStormParams) (*Result, error) {
-	c := p.withDefaults(120)
+	c := p.collecting().withDefaults(120)
 	if p.Writers == 0 {
 		p.Writers = 20
 	}
@@ -620,7 +470,7 @@ type GCPartitionParams struct {
 // and hand nothing stale back. The key sets are large, so the reset spans
 // many datagrams.
 func GCPartition(p GCPartitionParams) (*Result, error) {
-	c := p.withDefaults(120)
+	c := p.collecting().withDefaults(120)
 	if p.Owners == 0 {
 		p.Owners = 3
 	}
@@ -823,7 +673,7 @@ var Scenarios = sortedScenarios([]Scenario{
 	{"crash", "1% of the nodes fail at once", func(c Common) (*Result, error) { return Crash(CrashParams{Common: c}) }},
 	{"churn", "joins, leaves and restarts", func(c Common) (*Result, error) { return Churn(ChurnParams{Common: c}) }},
 	{"partition", "split in two, heal, converge", func(c Common) (*Result, error) { return Partition(PartitionParams{Common: c}) }},
-	{"loss", "sweep of uniform loss with an update and a crash", func(c Common) (*Result, error) { return Loss(LossParams{Common: c}) }},
+	{"loss", "uniform loss (a sweep, or -loss alone) with an update and a crash", func(c Common) (*Result, error) { return Loss(LossParams{Common: c}) }},
 	{"oneway", "10% of links drop one direction", func(c Common) (*Result, error) { return OneWay(OneWayParams{Common: c}) }},
 	{"flipflop", "10 nodes lose all ingress 20 s on / 20 s off", func(c Common) (*Result, error) { return FlipFlop(FlipFlopParams{Common: c}) }},
 	{"lossy-few", "1% of the nodes lose 80% of their datagrams", func(c Common) (*Result, error) { return LossyFew(LossyFewParams{Common: c}) }},
@@ -832,6 +682,7 @@ var Scenarios = sortedScenarios([]Scenario{
 	{"gc-partition", "a node isolated past the tombstone grace period", func(c Common) (*Result, error) { return GCPartition(GCPartitionParams{Common: c}) }},
 	{"mass-restart", "30% of the nodes restart at once", func(c Common) (*Result, error) { return MassRestart(MassRestartParams{Common: c}) }},
 	{"leave-rejoin", "a node leaves, then starts again with its ID", func(c Common) (*Result, error) { return LeaveRejoin(LeaveRejoinParams{Common: c}) }},
+	{"counter", "leaderless counter: an increment every 1 ms, queries at random nodes", func(c Common) (*Result, error) { return Counter(CounterParams{Common: c}) }},
 })
 
 func sortedScenarios(s []Scenario) []Scenario {

@@ -119,6 +119,18 @@ func TestLossTenPercent(t *testing.T) {
 	require.Equal(t, p.FalseDeadEvents, r.FalseDeadEvents, "top level is the worst over the sweep")
 }
 
+// Loss set alone is the one level run.
+func TestLossAtOneLevel(t *testing.T) {
+	t.Parallel()
+	r, err := Loss(LossParams{Common: Common{Nodes: 20, Rounds: 20, Loss: 0.05}})
+	require.NoError(t, err)
+	require.Len(t, r.Sweep, 1)
+	require.Equal(t, 0.05, r.Sweep[0].Loss)
+	require.Equal(t, 0.05, r.Loss)
+	healthy(t, r.Sweep[0])
+	require.Zero(t, r.Sweep[0].DetectionMissing)
+}
+
 func TestLossSweepDegradesGracefully(t *testing.T) {
 	t.Parallel()
 	r, err := Loss(LossParams{Common: Common{Nodes: 20, Rounds: 25, SettleRounds: 30}, Levels: []float64{0, 0.3}})
@@ -178,6 +190,8 @@ func TestBootstrap(t *testing.T) {
 	require.True(t, r.WarmupOK, "every node saw all 40 members")
 	require.True(t, r.Converged)
 	require.Less(t, r.WarmupSeconds, 30.0)
+	require.Positive(t, r.BootstrapSeconds)
+	require.Equal(t, r.AllMembersSeconds, r.BootstrapSeconds, "every node started at 0")
 	require.Zero(t, r.FalseDeadEvents)
 }
 
@@ -245,7 +259,7 @@ func TestUnhealedPartitionIsReported(t *testing.T) {
 }
 
 func TestScenarioRegistry(t *testing.T) {
-	names := []string{"bootstrap", "churn", "crash", "delete-storm", "flipflop", "gc-partition", "leave-rejoin",
+	names := []string{"bootstrap", "churn", "counter", "crash", "delete-storm", "flipflop", "gc-partition", "leave-rejoin",
 		"loss", "lossy-few", "mass-restart", "oneway", "partition", "steady", "update"}
 	require.Len(t, Scenarios, len(names))
 	for i, s := range Scenarios {

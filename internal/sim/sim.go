@@ -678,6 +678,10 @@ func (s *Sim) ClassifyDeath(observer, subject *Node) DeathKind {
 // Degraded reports whether node n currently loses some of its packets.
 func (n *Node) Degraded() bool { return n.inLoss > 0 || n.outLoss > 0 }
 
+// healthy reports whether node n never had a network fault of its own
+// (per-node loss, or a pause).
+func (n *Node) healthy() bool { return !n.Degraded() && !n.paused && n.faultEnd == 0 }
+
 // Uptime returns how long node n has run, over all incarnations.
 func (s *Sim) Uptime(n *Node) time.Duration {
 	t := n.upTotal
