@@ -47,6 +47,7 @@ type Engine struct {
 	expecting                 int              // subjects with an expectation set
 	recent                    map[string]int64 // peers heard lately, for heartbeats' Heard
 	obsScratch                []*nodeState
+	lingering                 []*nodeState // dropped observers still sent heartbeats (linger.go)
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
 	alerts        alertIndex

@@ -58,7 +58,10 @@ const maxRecent = 255
 func (e *Engine) subjects() []*nodeState {
 	if e.subjectsDirty {
 		e.subjectList = slices.DeleteFunc(e.rings.subjectsOf(e.subjectList[:0], e.self.id), isGhost)
+		old := append(e.obsScratch[:0], e.observerList...)
 		e.observerList = slices.DeleteFunc(e.rings.observersOf(e.observerList[:0], e.self.id), isGhost)
+		e.noteObserversChanged(old, e.observerList)
+		e.obsScratch = old[:0]
 		e.subjectsDirty = false
 		e.expectDirty = true
 	}
@@ -92,7 +95,10 @@ func (e *Engine) sendHeartbeats(now time.Time) {
 		From: e.self.id, Generation: e.self.generation, Seq: e.self.heartbeat,
 		Heard: e.heardPeers(now), Subjects: uint64(len(e.subjects())), MaxVersion: e.self.maxVersion,
 	}
-	for _, o := range e.observers() {
+	obs := e.observers()
+	lingering := e.lingerers(now, obs)
+	e.stats.HeartbeatsLingering += uint64(len(lingering))
+	for _, o := range slices.Concat(obs, lingering) {
 		if o.hbLast+1 != hb.Seq || o.hbSince == 0 {
 			o.hbSince = hb.Seq // a new run of heartbeats to o
 		}

@@ -106,8 +106,11 @@ type nodeState struct {
 	// hbSince and hbLast: the run of heartbeats this node sends the peer
 	// as one of its observers, first and last Seq (edgeloss.go).
 	hbSince, hbLast uint64
-	calmUntil       int64
-	alerted         bool // this node's alert about the incarnation is raised
+	// lingerUntil: until when this node, dropped from our observers,
+	// still gets our heartbeats (linger.go).
+	lingerUntil int64
+	calmUntil   int64
+	alerted     bool // this node's alert about the incarnation is raised
 	// expectAt: when this node, the peer's observer, starts expecting its
 	// heartbeats although none has arrived (phi.NoTime: not set).
 	expectAt int64

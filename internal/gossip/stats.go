@@ -17,9 +17,12 @@ type Stats struct {
 	// (first-hand and forwarded), and how often this node was itself
 	// removed and rejoined.
 	HeartbeatsSent, HeartbeatsReceived uint64
-	AlertsRaised, AlertsWithdrawn      uint64
-	VerdictsApplied, PushesSent        uint64
-	TimesRemoved, Rejoins              uint64
+	// HeartbeatsLingering counts the heartbeats of HeartbeatsSent that
+	// went to observers the rings dropped lately (linger.go).
+	HeartbeatsLingering           uint64
+	AlertsRaised, AlertsWithdrawn uint64
+	VerdictsApplied, PushesSent   uint64
+	TimesRemoved, Rejoins         uint64
 	// Phi is the current suspicion level of each live peer, by node ID.
 	Phi map[string]float64
 	// DatagramSizes, RoundTrips and ConvictionPhi are histograms of the

@@ -98,7 +98,9 @@
 // subject ran but a fault cut it off); true_dead_events (the subject was
 // down or leaving); warmup_false_dead_events (false deaths before the
 // measured phase). false_live_events counts NodeLive events about nodes
-// that were down at the time (a crashed node revived by stale gossip).
+// that were down at the time (a crashed node revived by stale gossip, or
+// news of a node that crashed moments after it was sent), and
+// false_live_down_seconds_max the longest such a node had been down.
 //
 // Faulty nodes (lossy-few, flipflop: nodes with a per-node loss, counted
 // from the start of their fault to its end, which for lossy-few is the end

@@ -18,6 +18,12 @@ type FlipFlopParams struct {
 	// On and Off are the lengths of the lossy and the clean phases;
 	// default 20 s each.
 	On, Off time.Duration
+	// Settle is how many rounds the run waits, once the flipping stops,
+	// for every node to agree again; default 60. A flipper that was
+	// removed rejoins on probation (60 rounds after its first removal,
+	// doubling with each later one, up to 480), so agreement may take
+	// longer than the default.
+	Settle int
 }
 
 // FlipFlop reproduces the Rapid paper's flip-flop experiment: Flippers nodes
@@ -73,7 +79,10 @@ func FlipFlop(p FlipFlopParams) (*Result, error) {
 	for _, n := range flippers {
 		r.s.SetNodeLoss(n.Index(), 0, 0)
 	}
-	if err := r.awaitConvergence(60); err != nil {
+	if p.Settle == 0 {
+		p.Settle = 60
+	}
+	if err := r.awaitConvergence(p.Settle); err != nil {
 		return nil, err
 	}
 	r.note("%d nodes lose all ingress %v on / %v off", len(flippers), p.On, p.Off)

@@ -147,6 +147,7 @@ func (d *deathTracker) times() (ts []time.Duration, missing int) {
 type deathCounter struct {
 	false_, falseHealthy, fault, true_ int
 	falseLive                          int
+	falseLiveDownMax                   time.Duration // the longest a node reported live had been down
 }
 
 func countDeaths(s *Sim) *deathCounter {
@@ -163,6 +164,9 @@ func countDeaths(s *Sim) *deathCounter {
 		if ev.Type == gossip.NodeLive {
 			if !x.up {
 				c.falseLive++
+				if x.stoppedAt > 0 {
+					c.falseLiveDownMax = max(c.falseLiveDownMax, time.Duration(s.now-x.stoppedAt))
+				}
 			}
 			return
 		}

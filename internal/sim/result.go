@@ -59,6 +59,9 @@ type Result struct {
 	TrueDeadEvents         int     `json:"true_dead_events"`
 	// FalseLiveEvents counts NodeLive events about nodes that were down.
 	FalseLiveEvents int `json:"false_live_events"`
+	// FalseLiveDownSecondsMax is the longest a node reported live by one
+	// of those events had been down.
+	FalseLiveDownSecondsMax float64 `json:"false_live_down_seconds_max"`
 
 	// Traffic over the measured phase.
 	BytesPerNodePerSecMean     float64 `json:"bytes_per_node_per_sec_mean"`
@@ -141,7 +144,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	row("false NodeDead", "%d (%.3g per node-hour; %d between healthy nodes)", r.FalseDeadEvents, r.FalseDeadPerNodeHour, r.FalseDeadEventsHealthy)
 	row("NodeDead under faults / true", "%d / %d", r.FaultDeadEvents, r.TrueDeadEvents)
-	row("NodeLive about down nodes", "%d", r.FalseLiveEvents)
+	row("NodeLive about down nodes", "%d (down %.1f s at most)", r.FalseLiveEvents, r.FalseLiveDownSecondsMax)
 	row("bytes/node/s", "mean %.0f  p99 %.0f  max %.0f", r.BytesPerNodePerSecMean, r.BytesPerNodePerSecP99, r.BytesPerNodePerSecMax)
 	row("datagrams/node/s", "mean %.2f  p99 %.2f  max %.2f", r.DatagramsPerNodePerSecMean, r.DatagramsPerNodePerSecP99, r.DatagramsPerNodePerSecMax)
 	row("largest datagram", "%d B", r.MaxDatagramBytes)

@@ -312,6 +312,7 @@ func (r *run) finish() (*Result, error) {
 	res.FaultDeadEvents = r.deaths.fault
 	res.TrueDeadEvents = r.deaths.true_
 	res.FalseLiveEvents = r.deaths.falseLive
+	res.FalseLiveDownSecondsMax = r.deaths.falseLiveDownMax.Seconds()
 	var nodeHours float64
 	for _, n := range s.Nodes() {
 		nodeHours += s.Uptime(n).Hours()

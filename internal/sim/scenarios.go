@@ -300,6 +300,7 @@ func worst(a, b *Result) {
 	mi(&a.FaultDeadEvents, b.FaultDeadEvents)
 	mi(&a.TrueDeadEvents, b.TrueDeadEvents)
 	mi(&a.FalseLiveEvents, b.FalseLiveEvents)
+	mx(&a.FalseLiveDownSecondsMax, b.FalseLiveDownSecondsMax)
 	mx(&a.BytesPerNodePerSecMean, b.BytesPerNodePerSecMean)
 	mx(&a.BytesPerNodePerSecP99, b.BytesPerNodePerSecP99)
 	mx(&a.BytesPerNodePerSecMax, b.BytesPerNodePerSecMax)

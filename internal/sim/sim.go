@@ -97,6 +97,7 @@ type Node struct {
 	started   bool  // ever started
 	restarts  int   // starts after the first
 	startedAt int64 // time of the latest start
+	stoppedAt int64 // time of the latest crash or stop
 	upTotal   int64 // uptime of earlier incarnations
 
 	bytesSent, datagramsSent uint64
@@ -338,6 +339,7 @@ func (s *Sim) Crash(i int) {
 		return
 	}
 	n.up, n.leaving, n.paused, n.core = false, false, false, nil
+	n.stoppedAt = s.now
 	n.inc++
 	n.wakes = n.wakes[:0]
 	n.upTotal += s.now - n.startedAt
