@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -82,4 +83,48 @@ func (e *Engine) FullDigest() wire.Digest {
 func (e *Engine) Relabel(id string, generation, heartbeat uint64) {
 	n := e.nodes[id]
 	n.generation, n.heartbeat = generation, heartbeat
+}
+
+// Alerts renders the alerts e holds, one line per subject with an alert:
+// the subject and the observers alerting about its current incarnation,
+// sorted, with H and L for its observers in e's view.
+func (e *Engine) Alerts() string {
+	var b strings.Builder
+	var ids []string
+	for id := range e.alerts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		n := e.nodes[id]
+		if n == nil {
+			continue
+		}
+		var by []string
+		for o, g := range e.alerts[id] {
+			if g == n.generation {
+				by = append(by, o)
+			}
+		}
+		if len(by) == 0 {
+			continue
+		}
+		slices.Sort(by)
+		h, l := quorum(len(e.rings.observersOf(nil, id)))
+		fmt.Fprintf(&b, "%s (H %d, L %d): %d alerts by %s\n", id, h, l, len(by), strings.Join(by, " "))
+	}
+	if b.Len() == 0 {
+		return "no alerts\n"
+	}
+	return b.String()
+}
+
+// ObserversOf returns the observers of node id in e's view, sorted.
+func (e *Engine) ObserversOf(id string) []string {
+	var ids []string
+	for _, o := range e.rings.observersOf(nil, id) {
+		ids = append(ids, o.id)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -26,7 +26,7 @@ import (
 //
 // Commands (node arguments are indexes; node i is "n%04d" at "n%04d:7946"):
 //
-//	new n=N [packet=B] [compress] [tombstone=D] [dead-grace=D] [phi=F]
+//	new n=N [packet=B] [compress] [tombstone=D] [dead-grace=D] [phi=F] [observers=K]
 //	start I [join=J] [k=v ...]      start (or restart) node I
 //	tick [N]                        advance N gossip intervals (default 1), holding datagrams
 //	run D                           advance virtual time by D
@@ -41,7 +41,10 @@ import (
 //
 //	set I k=v ...  | delete I k ... | leave I | crash I
 //	partition I,J K,L ... | heal
+//	cut I J | restore I J           drop (or no longer) every datagram from I to J
 //	print-state I                   what node I holds: peers by status, versions, keys
+//	print-alerts I                  the alerts node I holds, by subject, with H and L
+//	print-observers I               node I's observers, as node 0 sees the rings
 //
 // Times print as offsets from the start of the simulation; generations as
 // the offset of the start time they are.
@@ -160,6 +163,18 @@ func (sc *script) run(t *testing.T, d *datadriven.TestData) string {
 		sc.s.Heal()
 	case "print-state":
 		out.WriteString(sc.state(sc.node(t, d, 0)))
+	case "cut", "restore":
+		a, b := sc.node(t, d, 0), sc.node(t, d, 1)
+		if d.Cmd == "cut" {
+			sc.s.Cut(a, b)
+		} else {
+			sc.s.Restore(a, b)
+		}
+	case "print-observers":
+		i := sc.node(t, d, 0)
+		fmt.Fprintf(&out, "%s: %s\n", sc.s.Node(i).ID(), strings.Join(sc.s.Node(0).Engine().ObserversOf(sc.s.Node(i).ID()), " "))
+	case "print-alerts":
+		out.WriteString(sc.s.Node(sc.node(t, d, 0)).Engine().Alerts())
 	default:
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 	}
@@ -183,6 +198,7 @@ func (sc *script) newSim(t *testing.T, d *datadriven.TestData) {
 	cfg.Compression = d.HasArg("compress")
 	d.MaybeScanArgs(t, "packet", &cfg.MaxPacketSize)
 	d.MaybeScanArgs(t, "phi", &cfg.Detector.PhiThreshold)
+	d.MaybeScanArgs(t, "observers", &cfg.Observers)
 	scanDuration(t, d, "tombstone", &cfg.TombstoneGracePeriod)
 	scanDuration(t, d, "dead-grace", &cfg.DeadNodeGracePeriod)
 	sc.cfg = cfg
