@@ -247,24 +247,29 @@ func (e *Engine) rejoin(now time.Time) {
 	}
 	e.probationEnd = now.Add(e.probation(r))
 	if e.rejoinPartition {
-		e.probationEnd = now // announced at once: see selfRemoved
+		// No probation after a partition (see selfRemoved): announced
+		// with the new incarnation's first state, so that members take
+		// it as the same member rejoining, silently.
+		e.probationEnd = time.Time{}
 		e.rejoinPartition = false
+		e.write(probationKey, "1", wire.StatusSet, now, time.Time{})
+		e.subjectsDirty = true
 	}
 	e.markChanged(s)
 	e.pushed = 0 // peers need the whole state of the new incarnation
 	e.pushDue = true
-	// What this node removed with a partition comes back at once (the
-	// partition is over); what it removed alone, cut off from everyone,
-	// must earn admission again, as for a joiner. The rest stays dead: the
-	// cluster removed it (a node it removed wrongly learns so from its
-	// digests, and rejoins).
+	// What this node removed with a partition comes back as soon as it is
+	// heard of as a member again: rejoining too, or held live by a member
+	// (healedBy), not now, while the observers on this side that removed
+	// it may still alert about it. What it removed alone, cut off from
+	// everyone, must earn admission again, as for a joiner. The rest
+	// stays dead: the cluster removed it (a node it removed wrongly learns
+	// so from its digests, and rejoins).
 	for _, n := range e.sorted {
 		switch {
 		case n.status != statusDead:
 		case n.cutLarge:
 			e.healedAt = e.fd.Mono(now)
-			e.markPending(n, now)
-			e.admit(n, now)
 		case n.cutLocal:
 			e.markPending(n, now)
 			e.startPending(n, fromRelay, false, now)

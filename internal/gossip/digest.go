@@ -192,8 +192,30 @@ func (e *Engine) applyDigest(d *wire.Digest, from string, now time.Time) {
 			if de.MaxVersion > n.maxVersion {
 				e.markBehind(n)
 			}
+			if n.status == statusDead && n.cutLarge && de.Flags&wire.DigestRemoved == 0 {
+				e.healedBy(n, from, now)
+			}
 		}
 	}
+}
+
+// healedBy takes a member's digest holding n, which this node removed in a
+// large cut, as a member, once this node saw the partition heal (it took
+// back some of the nodes it removed with it, lately): the member took n
+// back too, without n rejoining (n never learnt it was removed), and so
+// does this node. While the partition lasts, members that have not yet
+// applied the verdict hold n as a member too; they do not count.
+func (e *Engine) healedBy(n *nodeState, from string, now time.Time) {
+	if p := e.nodes[from]; p == nil || p.status != statusLive || e.removed() {
+		return
+	}
+	if e.healedAt == 0 || e.fd.Mono(now)-e.healedAt > int64(2*e.freshHold()) {
+		return
+	}
+	e.healedAt = e.fd.Mono(now)
+	e.markPending(n, now)
+	e.admit(n, now)
+	n.spareUntil = e.fd.Mono(now.Add(e.freshHold()))
 }
 
 // noteVersionSeen records that a peer's digest listed n's current

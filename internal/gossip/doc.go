@@ -1,8 +1,10 @@
 // Package gossip is the sans-IO protocol engine of scuttlebutt: one node's
-// cluster state (every node's versioned keys, heartbeats and generations),
-// scuttlebutt reconciliation (digests and deltas cut to fit a datagram),
-// the phi-accrual failure detector of every peer, tombstone collection,
-// joining and leaving, and every timer those need.
+// cluster state (every node's versioned keys and generations), scuttlebutt
+// reconciliation (digests and deltas cut to fit a datagram), changes
+// pushed at once, liveness by K observers per node (direct heartbeats,
+// phi-accrual and loss on each edge, alerts replicated as state, verdicts
+// when most observers agree, admission and probation), tombstone
+// collection, joining and leaving, and every timer those need.
 //
 // An Engine takes time and input as arguments (Tick, Receive, Join,
 // SeedsResolved, Set, SetWithTTL, Delete, Leave) and hands back everything

@@ -293,9 +293,20 @@ func (e *Engine) applyCut(cut []*nodeState, now time.Time) {
 		e.selfRemoved(now, true)
 		return
 	}
+	// On one side of a partition, or just after it healed, a large cut
+	// without this node is often the far side's verdict about this side:
+	// the nodes of it that this node hears directly are spared too; they
+	// rejoin as it would (and if they are gone, the verdict comes back
+	// once the spare ends).
+	spare := e.largeCut(len(cut)) && e.partitioned(now)
+	until := e.fd.Mono(now.Add(e.freshHold()))
 	for _, n := range cut {
 		if n == e.self {
 			e.selfRemoved(now, false)
+			continue
+		}
+		if spare && e.heardLately(n, now) {
+			n.spareUntil = until
 			continue
 		}
 		e.noteRemoval(n, now)
@@ -303,6 +314,13 @@ func (e *Engine) applyCut(cut []*nodeState, now time.Time) {
 		e.setStatus(n, statusDead, now, ReasonSuspected)
 		e.dropEdge(n)
 	}
+}
+
+// heardLately reports whether a datagram from n arrived within heardWithin
+// rounds.
+func (e *Engine) heardLately(n *nodeState, now time.Time) bool {
+	t, ok := e.recent[n.id]
+	return ok && t >= e.fd.Mono(now.Add(-heardWithin*e.cfg.GossipInterval))
 }
 
 // noteRemoval remembers n's removal among the recent ones. A partition
