@@ -124,6 +124,7 @@ func (e *Engine) startPending(n *nodeState, src source, wasCutLarge bool, now ti
 			return
 		}
 		n.admitAt = e.fd.Mono(now.Add(e.freshHold()))
+		e.queueProbe(n) // probe.go: its answer admits it earlier
 	default:
 		if _, ok := n.getRaw(probationKey); ok {
 			n.admitAt = n.statusSince // announced already: admit if no alerts

@@ -48,6 +48,8 @@ type Engine struct {
 	recent                    map[string]int64 // peers heard lately, for heartbeats' Heard
 	obsScratch                []*nodeState
 	lingering                 []*nodeState // dropped observers still sent heartbeats (linger.go)
+	probeQ                    []*nodeState // relayed incarnations to probe (probe.go)
+	probeBudget               int          // probes left this round
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
 	alerts        alertIndex
@@ -159,6 +161,7 @@ func New(cfg Config, p Params) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg:         cfg,
+		probeBudget: probesPerRound,
 		nodes:       make(map[string]*nodeState),
 		graves:      make(map[string]grave),
 		wanted:      make(map[string]struct{}),
@@ -252,6 +255,7 @@ func (e *Engine) settle(now time.Time) {
 	e.expireGhosts(now)
 	e.decide(now)
 	e.checkAdmissions(now)
+	e.sendProbes()
 	e.rejoinTimers(now)
 	e.decide(now) // the rejoin may have changed what applies to this node
 	if e.subjectsDirty || e.expectDirty {

@@ -169,10 +169,17 @@ func (e *Engine) expectSubjects(now time.Time) {
 	if e.abstains(now) {
 		return
 	}
-	at := e.fd.Mono(now.Add(e.freshHold()))
+	later := e.fd.Mono(now.Add(e.freshHold()))
+	soon := e.fd.Mono(now.Add(e.cfg.GossipInterval))
 	for _, n := range e.subjects() {
 		if n.calmUntil == phi.NoTime && n.expectAt == phi.NoTime {
-			n.expectAt = at
+			// A subject heard from directly knows this node, and counts
+			// it among its observers within a round or so; one known
+			// only from others' state may not know it yet.
+			n.expectAt = later
+			if e.heardLately(n, now) {
+				n.expectAt = soon
+			}
 			e.expecting++
 		}
 	}

@@ -109,8 +109,10 @@ type nodeState struct {
 	// lingerUntil: until when this node, dropped from our observers,
 	// still gets our heartbeats (linger.go).
 	lingerUntil int64
-	calmUntil   int64
-	alerted     bool // this node's alert about the incarnation is raised
+	// probedGen: the incarnation this node last probed (probe.go).
+	probedGen uint64
+	calmUntil int64
+	alerted   bool // this node's alert about the incarnation is raised
 	// expectAt: when this node, the peer's observer, starts expecting its
 	// heartbeats although none has arrived (phi.NoTime: not set).
 	expectAt int64

@@ -16,6 +16,7 @@ func (e *Engine) round(now time.Time) {
 	e.collectTombstones(now)
 	e.forgetUnansweredSyns(now)
 	e.sendHeartbeats(now)
+	e.probeBudget = probesPerRound
 	for _, addr := range e.gossipTargets(e.exchangesPerRound()) {
 		e.sendSyn(addr)
 		e.synSent[addr] = e.fd.Mono(now)

@@ -19,7 +19,10 @@ type Stats struct {
 	HeartbeatsSent, HeartbeatsReceived uint64
 	// HeartbeatsLingering counts the heartbeats of HeartbeatsSent that
 	// went to observers the rings dropped lately (linger.go).
-	HeartbeatsLingering           uint64
+	HeartbeatsLingering uint64
+	// ProbesSent counts the Syns sent to relayed incarnations to confirm
+	// them first-hand (probe.go).
+	ProbesSent                    uint64
 	AlertsRaised, AlertsWithdrawn uint64
 	VerdictsApplied, PushesSent   uint64
 	TimesRemoved, Rejoins         uint64

@@ -267,9 +267,11 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 		s.Crash(i)
 	}
 	cfg := s.opts.Config(n.id)
-	gen := uint64(Start.UnixNano() + s.now)
+	// The engine keeps a generation's low byte for its rejoin count (a
+	// process starts at 0): a restart needs a higher generation above it.
+	gen := uint64(Start.UnixNano()+s.now) &^ 0xff
 	if gen <= n.gen {
-		gen = n.gen + 1
+		gen = n.gen + 0x100
 	}
 	seed := s.rng.Uint64()
 	phase := s.rng.Int64N(int64(cfg.GossipInterval))
