@@ -256,6 +256,7 @@ func (e *Engine) settle(now time.Time) {
 	e.decide(now)
 	e.checkAdmissions(now)
 	e.sendProbes()
+	e.greetObservers(now)
 	e.rejoinTimers(now)
 	e.decide(now) // the rejoin may have changed what applies to this node
 	if e.subjectsDirty || e.expectDirty {

@@ -38,13 +38,13 @@ func TestReplyToUnknownSenderIsBounded(t *testing.T) {
 
 				exchange := func(from string, syn []byte) (reply []byte) {
 					a.Receive(now, from, syn)
-					out, _ := a.ready0(now)
+					out, _ := a.exchanges0(now)
 					require.Len(t, out, 1)
 					require.Equal(t, from, out[0].To)
 					return out[0].Data
 				}
 				j.joinNow(now, []string{a.self.addr})
-				out, _ := j.ready0(now)
+				out, _ := j.exchanges0(now)
 				require.Len(t, out, 1)
 				syn := out[0].Data
 				reply := exchange(j.self.addr, syn)
@@ -58,15 +58,15 @@ func TestReplyToUnknownSenderIsBounded(t *testing.T) {
 				// The joiner's Ack makes it known; its next Syn gets a full
 				// datagram.
 				j.Receive(now, a.self.addr, reply)
-				out, _ = j.ready0(now)
+				out, _ = j.exchanges0(now)
 				require.Len(t, out, 2, "the joiner answers with its own state, then opens another exchange at once")
 				require.Equal(t, wire.MsgAck, msgType(t, out[0].Data))
 				require.Equal(t, wire.MsgSyn, msgType(t, out[1].Data), "the follow-up Syn")
 				a.Receive(now, j.self.addr, out[0].Data)
-				_, _ = a.ready0(now)
+				_, _ = a.exchanges0(now)
 				require.NotNil(t, a.nodes["joiner"], "the joiner is known after one exchange")
 				j.sendSyn(a.self.addr)
-				out, _ = j.ready0(now)
+				out, _ = j.exchanges0(now)
 				syn = out[0].Data
 				reply = exchange(j.self.addr, syn)
 				t.Logf("known joiner: %d-byte Syn, %d-byte SynAck", len(syn), len(reply))
@@ -84,13 +84,13 @@ func TestUnknownSynAckGetsBoundedAck(t *testing.T) {
 	// a opens an exchange with b, whom it does not know; b answers with a
 	// small SynAck (a is unknown to b as well), whose digest asks for a.
 	a.sendSyn(b.self.addr)
-	out, _ := a.ready0(now)
+	out, _ := a.exchanges0(now)
 	b.Receive(now, a.self.addr, out[0].Data)
-	out, _ = b.ready0(now)
+	out, _ = b.exchanges0(now)
 	require.Len(t, out, 1)
 	synAck := out[0].Data
 	a.Receive(now, b.self.addr, synAck)
-	out, _ = a.ready0(now)
+	out, _ = a.exchanges0(now)
 	require.Len(t, out, 1)
 	require.LessOrEqual(t, len(out[0].Data), unknownReplyFactor*len(synAck))
 }
@@ -98,7 +98,7 @@ func TestUnknownSynAckGetsBoundedAck(t *testing.T) {
 // pass hands to's one datagram from from's output to it, and returns it.
 func pass(t *testing.T, from, to *Engine, now time.Time) []byte {
 	t.Helper()
-	out, _ := from.ready0(now)
+	out, _ := from.exchanges0(now)
 	require.Len(t, out, 1)
 	require.Equal(t, to.self.addr, out[0].To)
 	to.Receive(now, from.self.addr, out[0].Data)
@@ -121,18 +121,18 @@ func TestCompressionCarriesMoreEntriesPerDatagram(t *testing.T) {
 		b.joinNow(now, []string{a.self.addr})
 		pass(t, b, a, now)
 		pass(t, a, b, now)
-		out, _ := b.ready0(now)
+		out, _ := b.exchanges0(now)
 		require.Len(t, out, 2, "the Ack, and the follow-up Syn of a join")
 		require.Equal(t, wire.MsgSyn, msgType(t, out[1].Data))
 		a.Receive(now, b.self.addr, out[0].Data)
-		out, _ = a.ready0(now)
+		out, _ = a.exchanges0(now)
 		require.Empty(t, out, "the join exchange is over")
 		require.NotNil(t, a.nodes[b.self.id])
 		entries, datagrams := 0, 0
 		for range 6 {
 			b.sendSyn(a.self.addr)
 			pass(t, b, a, now)
-			out, _ = a.ready0(now)
+			out, _ = a.exchanges0(now)
 			require.Len(t, out, 1)
 			d := out[0].Data
 			require.LessOrEqual(t, len(d), a.cfg.MaxPacketSize)
@@ -147,7 +147,7 @@ func TestCompressionCarriesMoreEntriesPerDatagram(t *testing.T) {
 			}
 			datagrams++
 			b.Receive(now, a.self.addr, d)
-			_, _ = b.ready0(now)
+			_, _ = b.exchanges0(now)
 		}
 		return float64(entries) / float64(datagrams)
 	}

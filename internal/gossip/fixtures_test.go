@@ -3,6 +3,7 @@ package gossip
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,4 +120,13 @@ func (e *Engine) ready0(now time.Time) ([]Datagram, []Event) {
 	e.answerResolve(now)
 	rd := e.Ready()
 	return rd.Datagrams, rd.Events
+}
+
+// exchanges0 is ready0 without heartbeats: the datagrams of exchanges.
+func (e *Engine) exchanges0(now time.Time) ([]Datagram, []Event) {
+	out, evs := e.ready0(now)
+	return slices.DeleteFunc(out, func(d Datagram) bool {
+		h, _, err := wire.ParseHeader(d.Data)
+		return err == nil && h.Type == wire.MsgHeartbeat
+	}), evs
 }

@@ -91,24 +91,57 @@ func (e *Engine) sendHeartbeats(now time.Time) {
 	if e.removed() || e.leave.version > 0 {
 		return
 	}
-	hb := wire.Heartbeat{
-		From: e.self.id, Generation: e.self.generation, Seq: e.self.heartbeat,
-		Heard: e.heardPeers(now), Subjects: uint64(len(e.subjects())), MaxVersion: e.self.maxVersion,
-	}
+	hb := e.heartbeat(now)
 	obs := e.observers()
 	lingering := e.lingerers(now, obs)
 	e.stats.HeartbeatsLingering += uint64(len(lingering))
 	for _, o := range slices.Concat(obs, lingering) {
-		if o.hbLast+1 != hb.Seq || o.hbSince == 0 {
-			o.hbSince = hb.Seq // a new run of heartbeats to o
-		}
-		o.hbLast = hb.Seq
-		hb.Since = o.hbSince
-		e.send(o.addr, wire.MsgHeartbeat, e.cfg.MaxPacketSize, func(budget int) seal.Message {
-			return &heartbeatOut{m: hb}
-		})
-		e.stats.HeartbeatsSent++
+		e.heartbeatTo(o, hb)
 	}
+}
+
+// greetObservers sends, during this node's first round, its first
+// heartbeat at once to each observer it has sent none yet, rather than at
+// the next round: a node that fails within a second of its join is then
+// judged on a heartbeat that arrived, not on an expectation set later.
+func (e *Engine) greetObservers(now time.Time) {
+	if e.self.heartbeat > 1 || e.removed() || e.leave.version > 0 {
+		return
+	}
+	var hb wire.Heartbeat
+	for _, o := range e.observers() {
+		if o.hbLast != 0 {
+			continue
+		}
+		if e.self.heartbeat == 0 {
+			e.self.heartbeat = 1 // the next round's is 2
+		}
+		if hb.From == "" {
+			hb = e.heartbeat(now)
+		}
+		e.heartbeatTo(o, hb)
+	}
+}
+
+// heartbeat returns this node's current heartbeat.
+func (e *Engine) heartbeat(now time.Time) wire.Heartbeat {
+	return wire.Heartbeat{
+		From: e.self.id, Generation: e.self.generation, Seq: e.self.heartbeat,
+		Heard: e.heardPeers(now), Subjects: uint64(len(e.subjects())), MaxVersion: e.self.maxVersion,
+	}
+}
+
+// heartbeatTo sends hb to observer o, as part of o's run of heartbeats.
+func (e *Engine) heartbeatTo(o *nodeState, hb wire.Heartbeat) {
+	if o.hbLast+1 != hb.Seq || o.hbSince == 0 {
+		o.hbSince = hb.Seq // a new run of heartbeats to o
+	}
+	o.hbLast = hb.Seq
+	hb.Since = o.hbSince
+	e.send(o.addr, wire.MsgHeartbeat, e.cfg.MaxPacketSize, func(budget int) seal.Message {
+		return &heartbeatOut{m: hb}
+	})
+	e.stats.HeartbeatsSent++
 }
 
 // heartbeatOut is a Heartbeat being fitted; it is far below any limit.

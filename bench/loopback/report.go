@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything measured, as printed by -json.
+type report struct {
+	Nodes     int          `json:"nodes"`
+	Runs      int          `json:"runs"`
+	TimeoutS  float64      `json:"timeout_s"`
+	Libraries []libSummary `json:"libraries"`
+}
+
+// libSummary holds one library's runs and the statistics of each measure.
+type libSummary struct {
+	Library   string      `json:"library"`
+	Join      stats       `json:"join"`
+	Propagate stats       `json:"propagate"`
+	Detect    stats       `json:"detect"`
+	Runs      []runResult `json:"runs"`
+}
+
+func summarize(lib string, runs []runResult) libSummary {
+	var join, prop, detect []measure
+	for _, r := range runs {
+		join = append(join, r.Join)
+		prop = append(prop, r.Propagate)
+		detect = append(detect, r.Detect)
+	}
+	return libSummary{
+		Library:   lib,
+		Join:      newStats(join),
+		Propagate: newStats(prop),
+		Detect:    newStats(detect),
+		Runs:      runs,
+	}
+}
+
+func (r report) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func (r report) writeText(w io.Writer) {
+	fmt.Fprintf(w, "\nsummary: %d nodes, %d runs, timeout %v\n", r.Nodes, r.Runs, time.Duration(r.TimeoutS*float64(time.Second)))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "library\tmeasure\tmedian\tmax\tok/runs")
+	for _, l := range r.Libraries {
+		for _, m := range []struct {
+			name string
+			s    stats
+		}{{"join", l.Join}, {"propagate", l.Propagate}, {"detect", l.Detect}} {
+			median, maxd := "-", "-"
+			if m.s.OK > 0 {
+				median, maxd = fmtMS(m.s.MedianMS), fmtMS(m.s.MaxMS)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\n", l.Library, m.name, median, maxd, m.s.OK, m.s.Runs)
+		}
+	}
+	tw.Flush()
+}
+
+func fmtMS(ms float64) string { return fmtDuration(time.Duration(ms * float64(time.Millisecond))) }
