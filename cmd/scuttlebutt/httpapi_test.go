@@ -70,7 +70,11 @@ func TestHTTPReadEndpoints(t *testing.T) {
 	require.Equal(t, healthJSON{Status: "ok", Node: "a", Live: 2}, h)
 
 	var st statsJSON
-	getJSON(t, a.url("/v1/stats"), &st)
+	require.Eventually(t, func() bool { // a join completes within the first round
+		st = statsJSON{}
+		getJSON(t, a.url("/v1/stats"), &st)
+		return st.Rounds > 0
+	}, 10*time.Second, 10*time.Millisecond)
 	require.Equal(t, "a", st.Node)
 	require.Equal(t, "default", st.Cluster)
 	require.Equal(t, 2, st.Live)
