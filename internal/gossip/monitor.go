@@ -338,6 +338,7 @@ func (e *Engine) checkEdges(now time.Time) {
 			e.convictions.observe(p)
 			e.raiseAlert(n, now)
 		case n.loss.lossy():
+			e.stats.AlertsOnLoss++
 			e.raiseAlert(n, now)
 		default:
 			// calmUntil errs early by a hair: look again a little later.

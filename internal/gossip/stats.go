@@ -24,8 +24,11 @@ type Stats struct {
 	// them first-hand (probe.go).
 	ProbesSent                    uint64
 	AlertsRaised, AlertsWithdrawn uint64
-	VerdictsApplied, PushesSent   uint64
-	TimesRemoved, Rejoins         uint64
+	// AlertsOnLoss counts the alerts raised because an edge was lossy
+	// (edgeloss.go), not silent.
+	AlertsOnLoss                uint64
+	VerdictsApplied, PushesSent uint64
+	TimesRemoved, Rejoins       uint64
 	// Phi is the current suspicion level of each live peer, by node ID.
 	Phi map[string]float64
 	// DatagramSizes, RoundTrips and ConvictionPhi are histograms of the

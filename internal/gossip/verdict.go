@@ -309,6 +309,16 @@ func (e *Engine) applyCut(cut []*nodeState, now time.Time) {
 			n.spareUntil = until
 			continue
 		}
+		if n.status == statusPending {
+			// Rejected at admission, by this node's reading of the
+			// alerts (L of them): the cluster did not remove it, so
+			// this node's digests do not say it did (that would make a
+			// live node rejoin, on probation, everywhere).
+			e.setStatus(n, statusDead, now, ReasonSuspected)
+			n.cutLocal = true
+			e.dropEdge(n)
+			continue
+		}
 		e.noteRemoval(n, now)
 		e.stats.VerdictsApplied++
 		e.setStatus(n, statusDead, now, ReasonSuspected)
