@@ -227,10 +227,16 @@ func (e *Engine) rejoinTimers(now time.Time) {
 		e.rejoin(now)
 	}
 	if !e.probationEnd.IsZero() && !now.Before(e.probationEnd) {
-		e.probationEnd = time.Time{}
-		e.write(probationKey, "1", wire.StatusSet, now, time.Time{})
-		e.subjectsDirty = true // expect the subjects' heartbeats from now on
+		e.endProbation(now)
 	}
+}
+
+// endProbation announces that this node's probation is over, by a write
+// of probationKey, and judges its subjects again.
+func (e *Engine) endProbation(now time.Time) {
+	e.probationEnd = time.Time{}
+	e.write(probationKey, "1", wire.StatusSet, now, time.Time{})
+	e.subjectsDirty = true // expect the subjects' heartbeats from now on
 }
 
 // rejoin starts a new incarnation of this node after a removal: a higher
@@ -251,10 +257,8 @@ func (e *Engine) rejoin(now time.Time) {
 		// No probation after a partition (see selfRemoved): announced
 		// with the new incarnation's first state, so that members take
 		// it as the same member rejoining, silently.
-		e.probationEnd = time.Time{}
 		e.rejoinPartition = false
-		e.write(probationKey, "1", wire.StatusSet, now, time.Time{})
-		e.subjectsDirty = true
+		e.endProbation(now)
 	}
 	e.markChanged(s)
 	e.pushed = 0 // peers need the whole state of the new incarnation
