@@ -61,7 +61,8 @@ type Stats struct {
 	// datagrams sent.
 	DatagramSizes Histogram
 	// RoundTrips is the histogram of exchange round trips, in seconds: from
-	// a gossip round's Syn to the SynAck that answers it.
+	// a gossip round's Syn to the SynAck that answers it, or from its Sum to
+	// the Sum that answers it (views found equal).
 	RoundTrips Histogram
 	// ConvictionPhi is the histogram of the phi of each peer at the moment
 	// it was convicted (reported NodeDead by the failure detector).

@@ -17,6 +17,8 @@ type cluster interface {
 	publish(value string) error
 	// allReceived reports whether every node but node 1 holds value.
 	allReceived(value string) bool
+	// bytesSent returns the bytes every node not killed sent so far.
+	bytesSent() uint64
 	// kill stops the last node abruptly, without leaving.
 	kill() error
 	// allDetected reports whether every remaining node considers the last
@@ -32,10 +34,11 @@ type library struct {
 	start func(n int) (cluster, error)
 }
 
-// measureRun starts a fresh cluster of n nodes, measures join, propagate and
-// detect in that order (detect after the cluster ran for settle more), and
-// shuts the cluster down.
-func measureRun(lib library, n, run int, timeout, settle time.Duration) runResult {
+// measureRun starts a fresh cluster of n nodes, measures join, propagate,
+// the bytes sent at rest over idle (when positive) and detect in that order
+// (detect after the cluster ran for settle more), and shuts the cluster
+// down.
+func measureRun(lib library, n, run int, timeout, settle, idle time.Duration) runResult {
 	res := runResult{Run: run}
 	c, err := lib.start(n)
 	if err != nil {
@@ -63,6 +66,12 @@ func measureRun(lib library, n, run int, timeout, settle time.Duration) runResul
 		res.Propagate = waitUntil(start, timeout, func() bool { return c.allReceived(value) })
 	}
 
+	if idle > 0 {
+		before := c.bytesSent()
+		time.Sleep(idle) // a measuring window: the cluster runs on its own
+		bps := float64(c.bytesSent()-before) / float64(n) / idle.Seconds()
+		res.IdleBytesPerNodePerSec = &bps
+	}
 	time.Sleep(settle) // the cluster runs on its own: not a synchronisation
 	start = time.Now()
 	if err := c.kill(); err != nil {

@@ -13,7 +13,11 @@
 //   - detect: from shutting the last node down without leaving until every
 //     other node considers it dead; at once after propagate, or after the
 //     cluster ran for -settle more (a node killed within a second of its
-//     join has sent its observers no heartbeat yet).
+//     join has sent its observers no heartbeat yet);
+//   - with -idle W, between propagate and detect: the bytes the nodes sent
+//     over a window of W at rest, per node and second (scuttlebutt: the
+//     sum of Stats.BytesSent; memberlist: every byte its transport wrote,
+//     datagrams and TCP push/pull streams).
 //
 // A time is taken when a poll finds the condition true, so it is resolved to
 // about 5 ms plus the cost of one poll. Then every node is shut down and the
@@ -22,6 +26,7 @@
 // libraries alternate. Run it from this directory:
 //
 //	go run . -lib both -nodes 20 -runs 5
+//	go run . -lib both -nodes 20 -runs 3 -idle 60s
 //	go run . -lib memberlist -nodes 10 -runs 3 -json
 //
 // It prints one line per run and a summary (median and maximum of each
@@ -42,6 +47,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per library, each with a fresh cluster")
 	timeout := flag.Duration("timeout", 60*time.Second, "longest wait for each measure")
 	settle := flag.Duration("settle", 0, "let the cluster run this long after propagate before the kill (0: kill at once)")
+	idle := flag.Duration("idle", 0, "after propagate, measure the bytes each node sends at rest over this window (0: skip)")
 	asJSON := flag.Bool("json", false, "print one JSON object on stdout (run lines go to stderr)")
 	flag.Parse()
 
@@ -70,7 +76,7 @@ func main() {
 	results := make([][]runResult, len(libs))
 	for r := 1; r <= *runs; r++ {
 		for i, l := range libs {
-			res := measureRun(l, *nodes, r, *timeout, *settle)
+			res := measureRun(l, *nodes, r, *timeout, *settle, *idle)
 			fmt.Fprintln(lines, res.line(l.name, *runs))
 			results[i] = append(results[i], res)
 		}

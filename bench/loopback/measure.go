@@ -60,12 +60,15 @@ func waitUntil(start time.Time, timeout time.Duration, cond func() bool) measure
 
 // runResult holds the measures of one run.
 type runResult struct {
-	Run       int      `json:"run"`
-	Join      measure  `json:"join"`
-	Propagate measure  `json:"propagate"`
-	Detect    measure  `json:"detect"`
-	Error     string   `json:"error,omitempty"` // the cluster did not start
-	Notes     []string `json:"notes,omitempty"` // errors returned by Join
+	Run       int     `json:"run"`
+	Join      measure `json:"join"`
+	Propagate measure `json:"propagate"`
+	Detect    measure `json:"detect"`
+	// IdleBytesPerNodePerSec is what a node sent per second at rest, after
+	// propagate, over -idle (absent without -idle).
+	IdleBytesPerNodePerSec *float64 `json:"idle_bytes_per_node_per_sec,omitempty"`
+	Error                  string   `json:"error,omitempty"` // the cluster did not start
+	Notes                  []string `json:"notes,omitempty"` // errors returned by Join
 }
 
 func (r runResult) line(lib string, runs int) string {
@@ -74,6 +77,9 @@ func (r runResult) line(lib string, runs int) string {
 		return s + r.Error
 	}
 	s += fmt.Sprintf("join %s  propagate %s  detect %s", r.Join, r.Propagate, r.Detect)
+	if r.IdleBytesPerNodePerSec != nil {
+		s += fmt.Sprintf("  idle %.0f B/node/s", *r.IdleBytesPerNodePerSec)
+	}
 	if len(r.Notes) > 0 {
 		s += "  [" + strings.Join(r.Notes, "; ") + "]"
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -16,6 +17,7 @@ type mlCluster struct {
 	nodes     []*memberlist.Memberlist
 	delegates []*mlDelegate
 	alive     []*memberlist.Memberlist // nodes not killed
+	sent      atomic.Uint64            // bytes sent by every node (countingTransport)
 }
 
 // startMemberlist starts n nodes with the LAN defaults on free loopback
@@ -26,8 +28,15 @@ func startMemberlist(n int) (cluster, error) {
 		d := newMLDelegate()
 		cfg := memberlist.DefaultLANConfig()
 		cfg.Name = fmt.Sprintf("ml-%02d", i)
+		t, err := newCountingTransport(&c.sent) // on a free port
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		cfg.Transport = t
 		cfg.BindAddr = "127.0.0.1"
-		cfg.BindPort = 0 // Create picks a free port and advertises it
+		cfg.BindPort = t.GetAutoBindPort()
+		cfg.AdvertisePort = cfg.BindPort
 		cfg.LogOutput = io.Discard
 		cfg.Delegate = d
 		m, err := memberlist.Create(cfg)
@@ -80,6 +89,8 @@ func (c *mlCluster) allReceived(value string) bool {
 	}
 	return true
 }
+
+func (c *mlCluster) bytesSent() uint64 { return c.sent.Load() }
 
 func (c *mlCluster) kill() error {
 	last := len(c.nodes) - 1

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -18,26 +19,42 @@ type report struct {
 
 // libSummary holds one library's runs and the statistics of each measure.
 type libSummary struct {
-	Library   string      `json:"library"`
-	Join      stats       `json:"join"`
-	Propagate stats       `json:"propagate"`
-	Detect    stats       `json:"detect"`
-	Runs      []runResult `json:"runs"`
+	Library   string `json:"library"`
+	Join      stats  `json:"join"`
+	Propagate stats  `json:"propagate"`
+	Detect    stats  `json:"detect"`
+	// IdleMedian is the median over the runs of the bytes a node sent per
+	// second at rest (-idle), -1 without -idle.
+	IdleMedian float64     `json:"idle_bytes_per_node_per_sec_median"`
+	Runs       []runResult `json:"runs"`
 }
 
 func summarize(lib string, runs []runResult) libSummary {
 	var join, prop, detect []measure
+	var idle []float64
 	for _, r := range runs {
 		join = append(join, r.Join)
 		prop = append(prop, r.Propagate)
 		detect = append(detect, r.Detect)
+		if r.IdleBytesPerNodePerSec != nil {
+			idle = append(idle, *r.IdleBytesPerNodePerSec)
+		}
+	}
+	median := -1.0
+	if len(idle) > 0 {
+		slices.Sort(idle)
+		median = idle[len(idle)/2]
+		if len(idle)%2 == 0 {
+			median = (idle[len(idle)/2-1] + idle[len(idle)/2]) / 2
+		}
 	}
 	return libSummary{
-		Library:   lib,
-		Join:      newStats(join),
-		Propagate: newStats(prop),
-		Detect:    newStats(detect),
-		Runs:      runs,
+		Library:    lib,
+		Join:       newStats(join),
+		Propagate:  newStats(prop),
+		Detect:     newStats(detect),
+		IdleMedian: median,
+		Runs:       runs,
 	}
 }
 
@@ -61,6 +78,9 @@ func (r report) writeText(w io.Writer) {
 				median, maxd = fmtMS(m.s.MedianMS), fmtMS(m.s.MaxMS)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\n", l.Library, m.name, median, maxd, m.s.OK, m.s.Runs)
+		}
+		if l.IdleMedian >= 0 {
+			fmt.Fprintf(tw, "%s\tidle B/node/s\t%.0f\t\t\n", l.Library, l.IdleMedian)
 		}
 	}
 	tw.Flush()

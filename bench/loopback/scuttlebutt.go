@@ -74,6 +74,14 @@ func (c *sbCluster) allReceived(value string) bool {
 	return true
 }
 
+func (c *sbCluster) bytesSent() uint64 {
+	var n uint64
+	for _, sb := range c.alive {
+		n += sb.Stats().BytesSent
+	}
+	return n
+}
+
 func (c *sbCluster) kill() error {
 	last := len(c.nodes) - 1
 	c.alive = c.nodes[:last]

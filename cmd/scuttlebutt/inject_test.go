@@ -226,6 +226,7 @@ func TestInjectEncodesEveryType(t *testing.T) {
 		`{"type":"ack","from":"p",` + delta + `}`,
 		`{"type":"heartbeat","from":"p","generation":3,"seq":9,"heard":2,"subjects":4,"max_version":2}`,
 		`{"type":"push","from":"p","hops":1,` + delta + `}`,
+		`{"type":"sum","from":"p","generation":3,"nodes":5,"fingerprint":1234567,"answer":true}`,
 	} {
 		addr, _ := fakeNode(t, func(req []byte) []byte { return req })
 		code, out, errOut := runCLI(t, nil, "", "inject", "-wait", "5s", "-count", "1", addr, msg)
@@ -240,7 +241,7 @@ func TestInjectEncodesEveryType(t *testing.T) {
 	}
 	for _, bad := range []string{
 		`{"type":"syn",` + delta + `}`, `{"type":"ack",` + digest + `}`, `{"type":"heartbeat",` + delta + `}`,
-		`{"type":"ack","seq":1}`, `{"type":"syn","hops":1}`,
+		`{"type":"ack","seq":1}`, `{"type":"syn","hops":1}`, `{"type":"syn","fingerprint":1}`, `{"type":"sum",` + delta + `}`,
 	} {
 		code, _, _ := runCLI(t, nil, "", "inject", "127.0.0.1:1", bad)
 		require.Equal(t, exitUsage, code, bad)

@@ -26,7 +26,7 @@ import (
 
 // messageJSON is one gossip message.
 type messageJSON struct {
-	// Type is "syn", "synack", "ack", "heartbeat", "push" or, in replies
+	// Type is "syn", "synack", "ack", "heartbeat", "push", "sum" or, in replies
 	// only, "wrongcluster" or "unauthenticated" (the node could not
 	// authenticate what was sent: a key or encryption mismatch).
 	Type string `json:"type"`
@@ -50,6 +50,11 @@ type messageJSON struct {
 	MaxVersion uint64 `json:"max_version,omitempty"`
 	// Hops is a push's forward count.
 	Hops uint64 `json:"hops,omitempty"`
+	// Sum fields (and Generation): the size and fingerprint of the
+	// sender's view, and whether it answers a Sum that matched.
+	Nodes       uint64 `json:"nodes,omitempty"`
+	Fingerprint uint64 `json:"fingerprint,omitempty"`
+	Answer      bool   `json:"answer,omitempty"`
 	// Error is, in replies, why the datagram could not be read.
 	Error string `json:"error,omitempty"`
 }
@@ -94,6 +99,7 @@ type entryJSON struct {
 var msgTypes = map[string]wire.MsgType{
 	"syn": wire.MsgSyn, "synack": wire.MsgSynAck, "ack": wire.MsgAck, "wrongcluster": wire.MsgWrongCluster,
 	"heartbeat": wire.MsgHeartbeat, "push": wire.MsgPush, "unauthenticated": wire.MsgUnauthenticated,
+	"sum": wire.MsgSum,
 }
 
 var statusNames = map[uint8]string{wire.StatusSet: "set", wire.StatusDeleted: "deleted", wire.StatusLeft: "left"}
@@ -112,16 +118,19 @@ func parseMessage(data []byte) (*messageJSON, error) {
 	}
 	m.Type = strings.ToLower(m.Type)
 	switch m.Type {
-	case "syn", "synack", "ack", "heartbeat", "push":
+	case "syn", "synack", "ack", "heartbeat", "push", "sum":
 	case "":
-		return nil, errors.New(`message JSON: no "type" (syn, synack, ack, heartbeat or push)`)
+		return nil, errors.New(`message JSON: no "type" (syn, synack, ack, heartbeat, push or sum)`)
 	default:
-		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat or push", m.Type)
+		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat, push or sum", m.Type)
 	}
-	hasHeartbeat := m.Generation != 0 || m.Seq != 0 || m.Since != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0
+	hasHeartbeat := m.Seq != 0 || m.Since != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0 ||
+		m.Generation != 0 && m.Type != "sum"
 	switch {
-	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat"):
+	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat" || m.Type == "sum"):
 		return nil, fmt.Errorf("message JSON: a %s has no delta", m.Type)
+	case (m.Nodes != 0 || m.Fingerprint != 0 || m.Answer) && m.Type != "sum":
+		return nil, fmt.Errorf("message JSON: nodes, fingerprint and answer are a sum's, not a %s's", m.Type)
 	case m.Digest != nil && m.Type != "syn" && m.Type != "synack":
 		return nil, fmt.Errorf("message JSON: a %s has no digest", m.Type)
 	case hasHeartbeat && m.Type != "heartbeat":
@@ -159,6 +168,8 @@ func (m *messageJSON) body() (wire.MsgType, []byte, error) {
 			return 0, nil, err
 		}
 		return t, wire.AppendPush(nil, &wire.Push{From: m.From, Hops: m.Hops, Delta: d}), nil
+	case wire.MsgSum:
+		return t, wire.AppendSum(nil, &wire.Sum{From: m.From, Generation: m.Generation, Nodes: m.Nodes, Fingerprint: m.Fingerprint, Answer: m.Answer}), nil
 	}
 	return 0, nil, fmt.Errorf("cannot send a %q message", m.Type)
 }
@@ -241,6 +252,12 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 			return nil, err
 		}
 		m.Type, m.From, m.Hops, m.Delta = "push", p.From, p.Hops, deltaFromWire(&p.Delta)
+	case wire.MsgSum:
+		var s wire.Sum
+		if err := wire.DecodeSum(body, &s); err != nil {
+			return nil, err
+		}
+		m.Type, m.From, m.Generation, m.Nodes, m.Fingerprint, m.Answer = "sum", s.From, s.Generation, s.Nodes, s.Fingerprint, s.Answer
 	case wire.MsgWrongCluster:
 		m.Type = "wrongcluster"
 	case wire.MsgUnauthenticated:

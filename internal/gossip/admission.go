@@ -91,6 +91,7 @@ func (e *Engine) markPending(n *nodeState, now time.Time) {
 		e.pendingList = append(e.pendingList, n)
 	}
 	n.status = statusPending
+	e.refingerprint(n)
 	n.statusSince = e.fd.Mono(now)
 }
 
@@ -249,6 +250,7 @@ func (e *Engine) rejoin(now time.Time) {
 	e.rejoinAt = time.Time{}
 	e.stats.Rejoins++
 	s.generation = gen
+	e.refingerprint(s)
 	if _, ok := s.getRaw(probationKey); ok {
 		e.write(probationKey, "", wire.StatusDeleted, now, time.Time{})
 	}

@@ -19,9 +19,11 @@ import (
 // It is reported, as a NodeConflict event whose Node and Generation name
 // the other claimant (its address when known):
 //
-//   - by the older process, as soon as any digest or delta shows the newer
-//     incarnation of its ID: it lost. When a delta gives the newer one's
-//     address, it sends it a Syn, which tells the newer process in turn;
+//   - by the older process, as soon as any delta shows the newer
+//     incarnation of its ID, or a round after a digest showed it without
+//     a delta following (a digest does not say where the newer one runs):
+//     it lost. When a delta gives the newer one's address, it sends it a
+//     Syn, which tells the newer process in turn;
 //   - by the newer process, when a datagram from its ID at an older
 //     generation reaches it: a node never sends to its own address, so
 //     only another process that knows it sends that;
@@ -51,6 +53,9 @@ type conflictState struct {
 	reported map[conflictKey]struct{}
 	stale    map[conflictKey]int64 // older incarnations heard first-hand: first heard (phi.Params.Mono)
 	told     []string              // addresses of newer processes with our ID, told of us
+	// listed: newer incarnations of our ID that a digest listed, to
+	// report a round later if no delta gave their address meanwhile.
+	listed []uint64
 }
 
 // claim takes a datagram from addr whose sender, node id, claims
@@ -102,9 +107,20 @@ func (e *Engine) staleClaim(now time.Time, k conflictKey, addr string) {
 // selfInDigest takes a digest entry about this node's ID at another
 // generation: a newer one is another process that has our ID.
 func (e *Engine) selfInDigest(de *wire.DigestEntry) {
-	if de.Generation > e.self.generation {
-		e.reportConflict(e.self.id, "", de.Generation)
+	c := &e.diag.conflicts
+	if de.Generation > e.self.generation && !slices.Contains(c.listed, de.Generation) && len(c.listed) < maxConflicts {
+		c.listed = append(c.listed, de.Generation)
 	}
+}
+
+// reportListed reports, each round, the newer incarnations of our ID that
+// digests listed and no delta named (with an address) since.
+func (e *Engine) reportListed() {
+	c := &e.diag.conflicts
+	for _, gen := range c.listed {
+		e.reportConflict(e.self.id, "", gen)
+	}
+	c.listed = c.listed[:0]
 }
 
 // selfInDelta takes a node delta about this node's ID, as selfInDigest,

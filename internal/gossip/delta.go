@@ -290,6 +290,7 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 // seed) is pushed on at once, so that the cluster learns of it in
 // milliseconds rather than rounds.
 func (e *Engine) afterDelta(n *nodeState, fresh bool, src source, wasCutLarge bool, now time.Time) {
+	e.refingerprint(n)
 	switch {
 	case fresh:
 		e.startPending(n, src, wasCutLarge, now)

@@ -35,6 +35,11 @@ type Engine struct {
 	cursor   int    // rotation cursor over ids for partial digests
 	idBytes  int    // total length of ids, for a quick digest size bound
 	seq      uint64 // marks the nodes touched by one digest or delta build
+	// The view's fingerprint (fingerprint.go): the sum of the nodes'
+	// hashes; viewSeq counts its changes, syncSeq is viewSeq when a peer's
+	// view was last found equal, at syncedAt (phi.Params.Mono).
+	fp, viewSeq, syncSeq uint64
+	syncedAt             int64
 
 	// Monitoring (rings.go, monitor.go): the rings over the members, this
 	// node's subjects and observers (recomputed when the rings change),
@@ -162,6 +167,7 @@ func New(cfg Config, p Params) (*Engine, error) {
 	e := &Engine{
 		cfg:         cfg,
 		probeBudget: probesPerRound,
+		syncedAt:    phi.NoTime,
 		nodes:       make(map[string]*nodeState),
 		graves:      make(map[string]grave),
 		wanted:      make(map[string]struct{}),
@@ -279,6 +285,7 @@ func (e *Engine) insertNode(n *nodeState) {
 	i, _ := slices.BinarySearch(e.ids, n.id)
 	e.ids = slices.Insert(e.ids, i, n.id)
 	e.sorted = slices.Insert(e.sorted, i, n)
+	e.fingerprintInsert(n)
 }
 
 func (e *Engine) removeNode(n *nodeState, now time.Time) {
@@ -295,6 +302,7 @@ func (e *Engine) removeNode(n *nodeState, now time.Time) {
 	e.forgetAlertsOf(n)
 	e.deleteAlert(n.id, now)
 	e.dropEdge(n)
+	e.fingerprintRemove(n)
 	delete(e.nodes, n.id)
 	e.idBytes -= len(n.id)
 	if i, ok := slices.BinarySearch(e.ids, n.id); ok {

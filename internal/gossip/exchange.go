@@ -20,8 +20,11 @@ import (
 // the sealing overhead and the message's own framing.
 
 // sendSyn opens an exchange with the node at addr.
-func (e *Engine) sendSyn(addr string) {
-	e.send(addr, wire.MsgSyn, e.cfg.MaxPacketSize, func(budget int) seal.Message {
+func (e *Engine) sendSyn(addr string) { e.sendSynWithin(addr, e.cfg.MaxPacketSize) }
+
+// sendSynWithin opens an exchange with a Syn of at most limit bytes.
+func (e *Engine) sendSynWithin(addr string, limit int) {
+	e.send(addr, wire.MsgSyn, limit, func(budget int) seal.Message {
 		m := wire.Syn{From: e.self.id}
 		m.Digest = e.buildDigest(budget-wire.SynOverhead(m.From), "")
 		return &synOut{e: e, m: m}
@@ -92,6 +95,12 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 		if e.decode(wire.DecodePush(body, &m)) && e.fromPeer(now, addr, m.From, deltaGen(&m.Delta, m.From)) {
 			e.noteSender(m.From, now)
 			e.handlePush(now, &m)
+		}
+	case wire.MsgSum:
+		var m wire.Sum
+		if e.decode(wire.DecodeSum(body, &m)) && e.fromPeer(now, addr, m.From, m.Generation) {
+			e.noteSender(m.From, now)
+			e.handleSum(now, addr, &m, len(b))
 		}
 	case wire.MsgUnauthenticated:
 		e.refusedBy(addr, errUnreadable) // joindiag.go

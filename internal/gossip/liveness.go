@@ -25,6 +25,7 @@ func (e *Engine) setStatus(n *nodeState, s liveness, now time.Time, r Reason) {
 	e.unlistPending(n)
 	n.status = s
 	n.statusSince = e.fd.Mono(now)
+	e.refingerprint(n)
 	switch {
 	case s == statusLive:
 		n.wasLive, n.liveGen = true, n.generation

@@ -130,6 +130,11 @@ type nodeState struct {
 	behind    bool   // a peer showed newer state than ours: list it so it is sent
 	listed    uint64 // build mark: already in the digest being built
 	deltaMark uint64 // build mark: already a candidate of the delta being built
+
+	// fp is the hash of the node's digest entry as last counted in the
+	// view's fingerprint; heldSeq the engine's viewSeq when it changed
+	// (fingerprint.go).
+	fp, heldSeq uint64
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {

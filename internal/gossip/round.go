@@ -6,8 +6,9 @@ import (
 )
 
 // round runs one gossip round: heartbeat counter, TTL expiry, collection
-// of dead peers and tombstones, a heartbeat to each observer, a Syn to each
-// chosen peer, and, while no peer is live, a request to resolve the seeds
+// of dead peers and tombstones, a heartbeat to each observer, an exchange
+// with each chosen peer (opened by a Sum when it is live and this node has
+// no news, by a Syn otherwise: sum.go), and, while no peer is live, a request to resolve the seeds
 // again (their addresses may have changed).
 func (e *Engine) round(now time.Time) {
 	e.self.heartbeat++
@@ -17,11 +18,17 @@ func (e *Engine) round(now time.Time) {
 	e.forgetUnansweredSyns(now)
 	e.sendHeartbeats(now)
 	e.probeBudget = probesPerRound
-	for _, addr := range e.gossipTargets(e.exchangesPerRound()) {
-		e.sendSyn(addr)
+	targets, live := e.chooseTargets(e.exchangesPerRound())
+	for i, addr := range targets {
+		if i < live {
+			e.openExchange(addr, now) // sum.go
+		} else {
+			e.sendSyn(addr)
+		}
 		e.synSent[addr] = e.fd.Mono(now)
 	}
 	e.stats.Rounds++
+	e.reportListed() // conflict.go
 	if e.liveCount() == 0 {
 		e.requestResolve(e.join.names)
 	}
@@ -48,6 +55,13 @@ func (e *Engine) liveCount() int { return e.rings.size() - 1 - len(e.ghosts) }
 // and newcomers are confirmed by direct contact; and a seed with
 // probability 1/(live+1), every seed while no peer is live.
 func (e *Engine) gossipTargets(k int) []string {
+	t, _ := e.chooseTargets(k)
+	return t
+}
+
+// chooseTargets is gossipTargets, also returning how many of the targets,
+// at the front, are live peers.
+func (e *Engine) chooseTargets(k int) (targets []string, live int) {
 	// The candidate lists reuse their memory from round to round.
 	liveIDs, otherIDs := e.liveScratch[:0], e.otherScratch[:0]
 	defer func() { e.liveScratch, e.otherScratch = liveIDs[:0], otherIDs[:0] }()
@@ -60,8 +74,9 @@ func (e *Engine) gossipTargets(k int) []string {
 			otherIDs = append(otherIDs, n.addr)
 		}
 	}
-	targets := make([]string, 0, k+2)
+	targets = make([]string, 0, k+2)
 	k = min(k, len(liveIDs))
+	live = k
 	for i := range k { // partial Fisher-Yates
 		j := i + e.rng.IntN(len(liveIDs)-i)
 		liveIDs[i], liveIDs[j] = liveIDs[j], liveIDs[i]
@@ -80,7 +95,13 @@ func (e *Engine) gossipTargets(k int) []string {
 	case e.rng.Float64() < 1/float64(len(liveIDs)+1):
 		targets = appendUnique(targets, seeds[e.rng.IntN(len(seeds))])
 	}
-	return slices.DeleteFunc(targets, func(a string) bool { return a == e.self.addr || a == "" })
+	skip := func(a string) bool { return a == e.self.addr || a == "" }
+	for _, a := range targets[:live] {
+		if skip(a) {
+			live--
+		}
+	}
+	return slices.DeleteFunc(targets, skip), live
 }
 
 // deadProbeFloor is the least probability that a round also probes a node

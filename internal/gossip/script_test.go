@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/stretchr/testify/require"
 
 	"github.com/scuttlego/scuttlebutt/internal/gossip"
 	"github.com/scuttlego/scuttlebutt/internal/seal"
@@ -59,7 +60,11 @@ func TestScripts(t *testing.T) {
 	datadriven.Walk(t, "testdata/scripts", func(t *testing.T, path string) {
 		sc := &script{}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			return sc.run(t, d)
+			out := sc.run(t, d)
+			for _, n := range sc.s.Running() { // the incremental fingerprint stays exact
+				require.NoError(t, n.Engine().CheckFingerprint(), "after %s", d.Pos)
+			}
+			return out
 		})
 	})
 }
@@ -333,6 +338,15 @@ func (sc *script) describe(h sim.Held) string {
 			fmt.Fprintf(&b, "  hops %d\n", m.Hops)
 			b.WriteString(deltaString(&m.Delta))
 		}
+	case wire.MsgSum:
+		var m wire.Sum
+		if wire.DecodeSum(plain, &m) == nil {
+			answer := ""
+			if m.Answer {
+				answer = ", answer"
+			}
+			fmt.Fprintf(&b, "  sum %s of %d nodes: %016x%s\n", gen(m.Generation), m.Nodes, m.Fingerprint, answer)
+		}
 	}
 	return b.String()
 }
@@ -357,6 +371,8 @@ func msgName(data []byte) string {
 		return "Push"
 	case wire.MsgUnauthenticated:
 		return "Unauthenticated"
+	case wire.MsgSum:
+		return "Sum"
 	}
 	return fmt.Sprint(hd.Type)
 }

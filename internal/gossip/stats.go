@@ -22,7 +22,11 @@ type Stats struct {
 	HeartbeatsLingering uint64
 	// ProbesSent counts the Syns sent to relayed incarnations to confirm
 	// them first-hand (probe.go).
-	ProbesSent                    uint64
+	ProbesSent uint64
+	// SumsSent counts the Sums sent (an exchange's cheap opening and its
+	// answer, sum.go); ExchangesInSync the exchanges that found this
+	// node's view equal to the peer's and so carried nothing more.
+	SumsSent, ExchangesInSync     uint64
 	AlertsRaised, AlertsWithdrawn uint64
 	// AlertsOnLoss counts the alerts raised because an edge was lossy
 	// (edgeloss.go), not silent.
@@ -33,7 +37,7 @@ type Stats struct {
 	Phi map[string]float64
 	// DatagramSizes, RoundTrips and ConvictionPhi are histograms of the
 	// sizes of datagrams sent (bytes), of exchange round trips (seconds,
-	// a round's Syn to its SynAck) and of phi at each conviction.
+	// a round's Syn to its SynAck, or its Sum to the Sum answering it) and of phi at each conviction.
 	DatagramSizes, RoundTrips, ConvictionPhi Histogram
 }
 

@@ -156,6 +156,7 @@ func (e *Engine) decide(now time.Time) {
 		e.applyCut(ns, now)
 		for _, n := range ns {
 			n.cutLocal, n.cutLarge = true, false
+			e.refingerprint(n)
 		}
 		return
 	}
@@ -316,6 +317,7 @@ func (e *Engine) applyCut(cut []*nodeState, now time.Time) {
 			// live node rejoin, on probation, everywhere).
 			e.setStatus(n, statusDead, now, ReasonSuspected)
 			n.cutLocal = true
+			e.refingerprint(n)
 			e.dropEdge(n)
 			continue
 		}

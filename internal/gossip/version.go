@@ -15,7 +15,8 @@ import (
 // (a newer write may not have reached any peer this node heard from);
 // SeenAt tells how recently a peer confirmed it: the last time a digest
 // received from any peer (the node itself included) listed this incarnation
-// at Held or above. A caller that needs "as complete as this node can tell"
+// at Held or above, or a peer's view was found equal to this node's (its
+// fingerprint matched: sum.go). A caller that needs "as complete as this node can tell"
 // checks, for each member, Held == Seen and a recent SeenAt.
 type NodeVersion struct {
 	// Generation is the incarnation held.
@@ -42,8 +43,8 @@ func (e *Engine) NodeVersion(id string, now time.Time) (NodeVersion, bool) {
 	switch {
 	case n == e.self:
 		v.SeenAt = now
-	case n.seenAt != phi.NoTime:
-		v.SeenAt = e.fd.At(n.seenAt)
+	case e.confirmedAt(n) != phi.NoTime:
+		v.SeenAt = e.fd.At(e.confirmedAt(n))
 	}
 	return v, true
 }

@@ -121,6 +121,7 @@ func (e *Engine) write(key, value string, status uint8, now time.Time, expires t
 	if !expires.IsZero() {
 		s.ttls++
 	}
+	e.refingerprint(s)
 	e.markChanged(s)
 	e.pushDue = true
 	if reserved(key) {
@@ -192,5 +193,6 @@ func (e *Engine) collectTombstones(now time.Time) {
 				n.gcVersion = max(n.gcVersion, en.version)
 			}
 		}
+		e.refingerprint(n)
 	}
 }

@@ -287,6 +287,11 @@ func (r *run) finish() (*Result, error) {
 	if err := s.Err(); err != nil {
 		return nil, err
 	}
+	for _, n := range s.Running() { // the incremental fingerprints stayed exact
+		if err := n.Engine().CheckFingerprint(); err != nil {
+			return nil, err
+		}
+	}
 	res.VirtualSeconds = s.Elapsed().Seconds()
 	if r.upd != nil {
 		ts, missing := r.upd.times()

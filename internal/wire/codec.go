@@ -61,6 +61,17 @@ func AppendPush(dst []byte, m *Push) []byte {
 	return appendDelta(dst, &m.Delta)
 }
 
+// AppendSum appends the msgpack body of m to dst and returns the extended
+// slice. It appends exactly m.Size() bytes.
+func AppendSum(dst []byte, m *Sum) []byte {
+	dst = append(dst, mpFixArray|sumFields)
+	dst = appendStr(dst, m.From)
+	dst = appendUint(dst, m.Generation)
+	dst = appendUint(dst, m.Nodes)
+	dst = appendUint(dst, m.Fingerprint)
+	return appendBool(dst, m.Answer)
+}
+
 // DecodeSyn decodes the body of a Syn into m, replacing all of m. The
 // whole body must be one Syn. Errors wrap ErrMalformed; after an error m
 // is unspecified. m does not alias body.
@@ -104,6 +115,15 @@ func DecodePush(body []byte, m *Push) (err error) {
 	defer recoverMalformed(&err)
 	*m = Push{}
 	return decodePush(body, m)
+}
+
+// DecodeSum decodes the body of a Sum into m, replacing all of m. The
+// whole body must be one Sum. Errors wrap ErrMalformed; after an error m is
+// unspecified.
+func DecodeSum(body []byte, m *Sum) (err error) {
+	defer recoverMalformed(&err)
+	*m = Sum{}
+	return decodeSum(body, m)
 }
 
 // errDecoderPanic is wrapped by the error of a Decode function whose

@@ -490,3 +490,22 @@ func decodePush(b []byte, m *Push) (err error) {
 	}
 	return d.end()
 }
+
+func decodeSum(b []byte, m *Sum) (err error) {
+	d := decoder{b: b}
+	if err = d.structHeader("Sum", sumFields); err != nil {
+		return err
+	}
+	if m.From, err = d.str(); err != nil {
+		return err
+	}
+	for _, v := range [...]*uint64{&m.Generation, &m.Nodes, &m.Fingerprint} {
+		if *v, err = d.uint(); err != nil {
+			return err
+		}
+	}
+	if m.Answer, err = d.boolean(); err != nil {
+		return err
+	}
+	return d.end()
+}

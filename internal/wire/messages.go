@@ -9,7 +9,7 @@
 //	byte 0     Magic (0xB5)
 //	byte 1     Version (1)
 //	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster,
-//	           MsgHeartbeat, MsgPush, MsgUnauthenticated)
+//	           MsgHeartbeat, MsgPush, MsgUnauthenticated, MsgSum)
 //	byte 3     flags (FlagCompressed, FlagEncrypted)
 //	byte 4     length L of the cluster ID (0..255)
 //	bytes 5..  the cluster ID (L bytes)
@@ -33,7 +33,7 @@ const Magic byte = 0xB5
 
 // Version is the wire format version carried in byte 1. Version 2 added
 // heartbeats and pushes; nodes of other versions drop each other's
-// datagrams.
+// datagrams. Sums came later as a new message type within version 2.
 const Version byte = 2
 
 // MsgType identifies the message carried by a datagram.
@@ -50,9 +50,10 @@ const (
 	// MsgUnauthenticated: empty body, sealed as the sender seals; "what you
 	// sent me did not authenticate here" (a key or encryption mismatch).
 	MsgUnauthenticated MsgType = 7
+	MsgSum             MsgType = 8 // Sum: the fingerprint of the sender's view, an exchange's cheap opening
 
 	// MaxMsgType is the highest message type.
-	MaxMsgType = MsgUnauthenticated
+	MaxMsgType = MsgSum
 )
 
 // Header flags.
@@ -161,6 +162,20 @@ type Heartbeat struct {
 	Heard      uint64 // how many of the sender's subjects it heard from lately
 	Subjects   uint64 // how many subjects the sender watches
 	MaxVersion uint64 // the sender's own max version, so an observer sees it is behind
+}
+
+// Sum opens an exchange for the price of a heartbeat: the fingerprint of
+// the sender's whole view (see the gossip package's fingerprint.go). A
+// receiver whose view has the same fingerprint answers with its own Sum,
+// Answer set, and the exchange is over; one whose view differs opens a full
+// exchange with a Syn instead. An Answer is never answered.
+type Sum struct {
+	_struct     struct{} `codec:",toarray"` //nolint:unused
+	From        string
+	Generation  uint64 // the sender's incarnation
+	Nodes       uint64 // how many nodes the sender's view holds
+	Fingerprint uint64 // the sum of their hashes
+	Answer      bool   // an answer to a Sum with the same fingerprint
 }
 
 // Push carries changes as soon as they are made: the writer sends its new

@@ -19,6 +19,7 @@ const (
 	ackFields         = 2
 	heartbeatFields   = 7
 	pushFields        = 3
+	sumFields         = 5
 )
 
 // UintSize is the encoded size of the unsigned integer v: 1 for a positive
@@ -165,3 +166,9 @@ func PushOverhead(from string, hops uint64) int {
 
 // Size is the encoded size of the body m, as AppendPush writes it.
 func (m *Push) Size() int { return PushOverhead(m.From, m.Hops) + m.Delta.Size() }
+
+// Size is the encoded size of the body m, as AppendSum writes it.
+func (m *Sum) Size() int {
+	return ArrayHeaderSize(sumFields) + StrSize(len(m.From)) + UintSize(m.Generation) +
+		UintSize(m.Nodes) + UintSize(m.Fingerprint) + BoolSize
+}

@@ -1,0 +1,106 @@
+package gossip
+
+import (
+	"time"
+
+	"github.com/scuttlego/scuttlebutt/internal/seal"
+	"github.com/scuttlego/scuttlebutt/internal/wire"
+)
+
+// A round's exchange with a live peer opens with a Sum, the fingerprint of
+// the initiator's view (fingerprint.go), when the initiator has no news to
+// spread and found its view equal to a peer's lately:
+//
+//	initiator → responder  Sum(fingerprint)
+//	responder → initiator  Sum(fingerprint, answer)  when the views are equal
+//	responder → initiator  Syn(digest)               when they differ
+//
+// On a difference the responder opens the full three-way exchange of
+// exchange.go itself, so both sides still learn what they lack, for one
+// more one-way delay. At rest, when every node holds the same view, an
+// exchange costs two datagrams of about 40 bytes instead of two carrying a
+// digest each: what keeps an idle cluster cheap at any size. A node that
+// has not found its view equal to any peer's for syncedLately intervals
+// (it is catching up, or its links lose most datagrams) opens with a Syn,
+// as a Sum would cost it one more datagram to lose, except one round in
+// syncedLately, to find out whether it is in sync again.
+
+// syncedLately is how long, in gossip intervals, a view found equal to a
+// peer's lets this node open exchanges with Sums.
+const syncedLately = 3
+
+// hasNews reports whether this node knows of changes a digest should carry
+// at once: versions changed since it last listed them, peers ahead of it,
+// or nodes it has heard of but holds no state for.
+func (e *Engine) hasNews() bool {
+	return len(e.changedQ) > 0 || len(e.behindQ) > 0 || len(e.wantedQ) > 0
+}
+
+// openExchange starts this round's exchange with the live peer at addr.
+func (e *Engine) openExchange(addr string, now time.Time) {
+	lately := e.syncedAt >= e.fd.Mono(now.Add(-syncedLately*e.cfg.GossipInterval))
+	if e.hasNews() || !lately && e.stats.Rounds%syncedLately != 0 {
+		e.sendSyn(addr)
+		return
+	}
+	e.sendSum(addr, false)
+}
+
+// sendSum sends this node's fingerprint to addr, as an opening or as the
+// answer to a Sum that matched it.
+func (e *Engine) sendSum(addr string, answer bool) {
+	m := wire.Sum{From: e.self.id, Generation: e.self.generation, Nodes: uint64(len(e.sorted)), Fingerprint: e.fp, Answer: answer}
+	e.send(addr, wire.MsgSum, e.cfg.MaxPacketSize, func(int) seal.Message { return &sumOut{m: m} })
+	e.stats.SumsSent++
+}
+
+// sumOut is a Sum being fitted; it is far below any limit.
+type sumOut struct{ m wire.Sum }
+
+func (o *sumOut) Size() int                  { return o.m.Size() }
+func (o *sumOut) AppendBody(b []byte) []byte { return wire.AppendSum(b, &o.m) }
+func (o *sumOut) Trim(int)                   {}
+
+// handleSum answers a Sum from node m.From at addr: with our own Sum when
+// the views are equal, with a Syn when they differ (at most replyLimit
+// bytes: a Sum from a stranger cannot make us send much). An answer is
+// never answered.
+func (e *Engine) handleSum(now time.Time, addr string, m *wire.Sum, reqLen int) {
+	if !m.Answer {
+		e.noteCaller(now, addr, m.From) // audience.go
+	}
+	e.heard(addr)
+	e.sumFrom(m, now)
+	inSync := m.Nodes == uint64(len(e.sorted)) && m.Fingerprint == e.fp
+	if inSync {
+		e.synced(now)
+	}
+	switch {
+	case m.Answer:
+		if t, ok := e.synSent[addr]; ok {
+			delete(e.synSent, addr)
+			e.rtts.observe(time.Duration(e.fd.Mono(now) - t).Seconds())
+		}
+	case inSync:
+		e.sendSum(addr, true)
+	default:
+		e.sendSynWithin(addr, e.replyLimit(addr, m.From, reqLen))
+	}
+}
+
+// sumFrom learns what a Sum says of its sender: that this incarnation
+// runs (evidence for a pending one, as a heartbeat is), or that it is one
+// we do not hold yet, whose state we then ask for.
+func (e *Engine) sumFrom(m *wire.Sum, now time.Time) {
+	n := e.nodes[m.From]
+	switch {
+	case n == nil:
+		if !e.buried(m.From, m.Generation) {
+			e.markWanted(m.From)
+		}
+	case m.Generation > n.generation:
+		e.markBehind(n)
+	case m.Generation == n.generation && n.status == statusPending:
+		e.evidence(n, now)
+	}
+}
