@@ -35,8 +35,8 @@ type library struct {
 }
 
 // measureRun starts a fresh cluster of n nodes, measures join, propagate,
-// the bytes sent at rest over idle (when positive) and detect in that order
-// (detect after the cluster ran for settle more), and shuts the cluster
+// then, after the cluster ran for settle more, the bytes sent at rest over
+// idle (when positive) and detect, in that order, and shuts the cluster
 // down.
 func measureRun(lib library, n, run int, timeout, settle, idle time.Duration) runResult {
 	res := runResult{Run: run}
@@ -66,13 +66,13 @@ func measureRun(lib library, n, run int, timeout, settle, idle time.Duration) ru
 		res.Propagate = waitUntil(start, timeout, func() bool { return c.allReceived(value) })
 	}
 
+	time.Sleep(settle) // the cluster runs on its own: not a synchronisation
 	if idle > 0 {
 		before := c.bytesSent()
 		time.Sleep(idle) // a measuring window: the cluster runs on its own
 		bps := float64(c.bytesSent()-before) / float64(n) / idle.Seconds()
 		res.IdleBytesPerNodePerSec = &bps
 	}
-	time.Sleep(settle) // the cluster runs on its own: not a synchronisation
 	start = time.Now()
 	if err := c.kill(); err != nil {
 		res.Detect = failed(err)

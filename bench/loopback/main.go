@@ -14,8 +14,8 @@
 //     other node considers it dead; at once after propagate, or after the
 //     cluster ran for -settle more (a node killed within a second of its
 //     join has sent its observers no heartbeat yet);
-//   - with -idle W, between propagate and detect: the bytes the nodes sent
-//     over a window of W at rest, per node and second (scuttlebutt: the
+//   - with -idle W, after -settle and before detect: the bytes the nodes
+//     sent over a window of W at rest, per node and second (scuttlebutt: the
 //     sum of Stats.BytesSent; memberlist: every byte its transport wrote,
 //     datagrams and TCP push/pull streams).
 //
@@ -26,7 +26,7 @@
 // libraries alternate. Run it from this directory:
 //
 //	go run . -lib both -nodes 20 -runs 5
-//	go run . -lib both -nodes 20 -runs 3 -idle 60s
+//	go run . -lib both -nodes 20 -runs 3 -settle 30s -idle 60s
 //	go run . -lib memberlist -nodes 10 -runs 3 -json
 //
 // It prints one line per run and a summary (median and maximum of each
@@ -46,8 +46,8 @@ func main() {
 	nodes := flag.Int("nodes", 20, "nodes per cluster (at least 3)")
 	runs := flag.Int("runs", 5, "runs per library, each with a fresh cluster")
 	timeout := flag.Duration("timeout", 60*time.Second, "longest wait for each measure")
-	settle := flag.Duration("settle", 0, "let the cluster run this long after propagate before the kill (0: kill at once)")
-	idle := flag.Duration("idle", 0, "after propagate, measure the bytes each node sends at rest over this window (0: skip)")
+	settle := flag.Duration("settle", 0, "let the cluster run this long after propagate before the idle window and the kill (0: at once)")
+	idle := flag.Duration("idle", 0, "after propagate and -settle, measure the bytes each node sends at rest over this window (0: skip)")
 	asJSON := flag.Bool("json", false, "print one JSON object on stdout (run lines go to stderr)")
 	flag.Parse()
 

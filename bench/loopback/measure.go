@@ -65,7 +65,7 @@ type runResult struct {
 	Propagate measure `json:"propagate"`
 	Detect    measure `json:"detect"`
 	// IdleBytesPerNodePerSec is what a node sent per second at rest, after
-	// propagate, over -idle (absent without -idle).
+	// propagate and -settle, over -idle (absent without -idle).
 	IdleBytesPerNodePerSec *float64 `json:"idle_bytes_per_node_per_sec,omitempty"`
 	Error                  string   `json:"error,omitempty"` // the cluster did not start
 	Notes                  []string `json:"notes,omitempty"` // errors returned by Join

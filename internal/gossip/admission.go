@@ -171,6 +171,10 @@ func (e *Engine) checkAdmissions(now time.Time) {
 // admitIfClear admits pending n unless at least L of its expected
 // observers alert about it; then it looks again a round later.
 func (e *Engine) admitIfClear(n *nodeState, now time.Time) {
+	if len(e.alerts[n.id]) == 0 {
+		e.admit(n, now) // no alert about it at all: no observer's to count
+		return
+	}
 	obs := e.rings.observersOf(e.obsScratch[:0], n.id)
 	e.obsScratch = obs[:0]
 	_, l := quorum(len(obs))

@@ -54,6 +54,7 @@ type Engine struct {
 	obsScratch                []*nodeState
 	lingering                 []*nodeState // dropped observers still sent heartbeats (linger.go)
 	probeQ                    []*nodeState // relayed incarnations to probe (probe.go)
+	transfers                 []*transfer  // state streamed to nodes that lack it (transfer.go)
 	probeBudget               int          // probes left this round
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
@@ -216,15 +217,15 @@ func (e *Engine) HasReady() bool {
 
 // wakeAt returns the earliest time something is due: the next round, a
 // retry or timeout, a subject's phi crossing the threshold, the end of a
-// hold or a probation, a cut that waits to settle, or pushes that wait for
-// their pace.
+// hold or a probation, a cut that waits to settle, or pushes and state
+// transfers that wait for their pace.
 func (e *Engine) wakeAt() time.Time {
 	t := e.nextRound
 	var decide time.Time
 	if e.decideAt != 0 {
 		decide = e.fd.At(e.decideAt)
 	}
-	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd, e.pushDueAt()} {
+	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd, e.pushDueAt(), e.nextTransfer()} {
 		if !at.IsZero() && at.Before(t) {
 			t = at
 		}
@@ -259,6 +260,7 @@ func (e *Engine) settle(now time.Time) {
 		e.sendSyn(a)
 	}
 	e.expireGhosts(now)
+	e.driveTransfers(now)
 	e.decide(now)
 	e.checkAdmissions(now)
 	e.sendProbes()

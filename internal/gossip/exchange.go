@@ -162,6 +162,7 @@ func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) 
 	e.heard(addr)
 	e.applyDigest(&m.Digest, m.From, now)
 	e.contact(m.From, &m.Digest, now)
+	var out *synAckOut
 	e.send(addr, wire.MsgSynAck, limit, func(budget int) seal.Message {
 		r := wire.SynAck{From: e.self.id}
 		room := budget - wire.SynAckOverhead(r.From)
@@ -175,8 +176,12 @@ func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) 
 		}
 		r.Delta = e.buildDelta(&m.Digest, room-reserve)
 		r.Digest = e.buildDigest(room-r.Delta.Size(), m.From)
-		return &synAckOut{e: e, m: r}
+		out = &synAckOut{e: e, m: r}
+		return out
 	})
+	if out != nil && limit == e.cfg.MaxPacketSize {
+		e.maybeTransfer(now, addr, m, &out.m) // transfer.go
+	}
 }
 
 func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {

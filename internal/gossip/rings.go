@@ -15,16 +15,19 @@ import (
 //
 // Members are the live nodes and this node itself. The rings are kept
 // sorted as members come and go (binary search and insertion, O(K log N)
-// comparisons and O(K N) bytes moved per change), never rebuilt.
+// comparisons and O(K N) bytes moved per change), never rebuilt. Each
+// ring keeps its members' hashes beside them, so that a search hashes only
+// the ID it looks for.
 
 // ringSet is the K rings over the current members.
 type ringSet struct {
-	k     int
-	rings [][]*nodeState // ring r sorted by ringHash(r, id), then id
+	k      int
+	rings  [][]*nodeState // ring r sorted by ringHash(r, id), then id
+	hashes [][]uint64     // hashes[r][i] = ringHash(r, rings[r][i].id)
 }
 
 func newRingSet(k int) ringSet {
-	return ringSet{k: k, rings: make([][]*nodeState, k)}
+	return ringSet{k: k, rings: make([][]*nodeState, k), hashes: make([][]uint64, k)}
 }
 
 // ringHash places id on ring r: 64-bit FNV-1a of the ring number and the
@@ -45,28 +48,29 @@ func ringHash(r int, id string) uint64 {
 
 // position returns where id is, or would be inserted, on ring r.
 func (rs *ringSet) position(r int, id string) (int, bool) {
-	h := ringHash(r, id)
-	return slices.BinarySearchFunc(rs.rings[r], id, func(n *nodeState, target string) int {
-		nh := ringHash(r, n.id)
-		switch {
-		case nh < h:
-			return -1
-		case nh > h:
-			return 1
-		case n.id < target:
-			return -1
-		case n.id > target:
-			return 1
+	i, found, _ := rs.find(r, id)
+	return i, found
+}
+
+// find is position, also returning the ID's hash on ring r.
+func (rs *ringSet) find(r int, id string) (i int, found bool, h uint64) {
+	h = ringHash(r, id)
+	hs, ring := rs.hashes[r], rs.rings[r]
+	i, _ = slices.BinarySearch(hs, h)
+	for ; i < len(hs) && hs[i] == h; i++ { // equal hashes: ordered by ID
+		if ring[i].id >= id {
+			return i, ring[i].id == id, h
 		}
-		return 0
-	})
+	}
+	return i, false, h
 }
 
 // add makes n a member.
 func (rs *ringSet) add(n *nodeState) {
 	for r := range rs.rings {
-		if i, found := rs.position(r, n.id); !found {
+		if i, found, h := rs.find(r, n.id); !found {
 			rs.rings[r] = slices.Insert(rs.rings[r], i, n)
+			rs.hashes[r] = slices.Insert(rs.hashes[r], i, h)
 		}
 	}
 }
@@ -76,6 +80,7 @@ func (rs *ringSet) remove(n *nodeState) {
 	for r := range rs.rings {
 		if i, found := rs.position(r, n.id); found {
 			rs.rings[r] = slices.Delete(rs.rings[r], i, i+1)
+			rs.hashes[r] = slices.Delete(rs.hashes[r], i, i+1)
 		}
 	}
 }

@@ -26,8 +26,12 @@ type Stats struct {
 	// SumsSent counts the Sums sent (an exchange's cheap opening and its
 	// answer, sum.go); ExchangesInSync the exchanges that found this
 	// node's view equal to the peer's and so carried nothing more.
-	SumsSent, ExchangesInSync     uint64
-	AlertsRaised, AlertsWithdrawn uint64
+	SumsSent, ExchangesInSync uint64
+	// TransfersStarted counts the state transfers this node started to
+	// nodes that lacked most of its state, TransferDatagrams the datagrams
+	// they took (transfer.go).
+	TransfersStarted, TransferDatagrams uint64
+	AlertsRaised, AlertsWithdrawn       uint64
 	// AlertsOnLoss counts the alerts raised because an edge was lossy
 	// (edgeloss.go), not silent.
 	AlertsOnLoss                uint64

@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"slices"
 	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/seal"
@@ -33,6 +34,17 @@ const syncedLately = 3
 // at once: versions changed since it last listed them, peers ahead of it,
 // or nodes it has heard of but holds no state for.
 func (e *Engine) hasNews() bool {
+	// The queues keep entries that lost their reason (a complete digest
+	// does not drain wantedQ, a delta may bring a wanted node): drop them.
+	e.changedQ = slices.DeleteFunc(e.changedQ, func(id string) bool { n := e.nodes[id]; return n == nil || !n.changed })
+	e.behindQ = slices.DeleteFunc(e.behindQ, func(id string) bool { n := e.nodes[id]; return n == nil || !n.behind })
+	e.wantedQ = slices.DeleteFunc(e.wantedQ, func(id string) bool {
+		if _, known := e.nodes[id]; known {
+			delete(e.wanted, id)
+			return true
+		}
+		return false
+	})
 	return len(e.changedQ) > 0 || len(e.behindQ) > 0 || len(e.wantedQ) > 0
 }
 

@@ -72,7 +72,11 @@
 // at once (-1: never), warmup_converged whether that happened, and
 // converged_after_seconds when all first held identical state, all times
 // since the start; bootstrap_seconds is the time from the last node's
-// start until every node saw all N members live (-1: never).
+// start until every node saw all N members live (-1: never). For join,
+// join_state_seconds is the time from the joiner's start until it held
+// every running node's state at its owner's version (-1: never, within
+// the rounds), resolved to a tenth of a round, and join_peak_bytes_per_sec
+// the most bytes any node sent in one second meanwhile.
 //
 // Update spread (update, loss, oneway, lossy-few): update_nodes (nodes
 // other than the writer running throughout), update_missing (those that

@@ -96,6 +96,12 @@ type Result struct {
 	// BootstrapSeconds (bootstrap) is the time from the last node's start
 	// until every node sees all the others live, -1 if never.
 	BootstrapSeconds float64 `json:"bootstrap_seconds,omitempty"`
+	// JoinStateSeconds (join) is the time from the joiner's start until it
+	// holds every running node's state at its owner's version, -1 if never;
+	// JoinPeakBytesPerSec the most bytes any node sent in one second
+	// meanwhile.
+	JoinStateSeconds    float64 `json:"join_state_seconds,omitempty"`
+	JoinPeakBytesPerSec float64 `json:"join_peak_bytes_per_sec,omitempty"`
 
 	// Anomalies counted by the engines; 0 unless there is a bug.
 	DroppedOutgoing  uint64 `json:"dropped_outgoing"`

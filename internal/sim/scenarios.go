@@ -682,6 +682,7 @@ var Scenarios = sortedScenarios([]Scenario{
 	{"delete-storm", "20 nodes x 200 keys set then deleted", func(c Common) (*Result, error) { return DeleteStorm(DeleteStormParams{Common: c}) }},
 	{"gc-partition", "a node isolated past the tombstone grace period", func(c Common) (*Result, error) { return GCPartition(GCPartitionParams{Common: c}) }},
 	{"mass-restart", "30% of the nodes restart at once", func(c Common) (*Result, error) { return MassRestart(MassRestartParams{Common: c}) }},
+	{"join", "one node that knows nothing joins a running cluster through one seed", func(c Common) (*Result, error) { return Join(JoinParams{Common: c}) }},
 	{"leave-rejoin", "a node leaves, then starts again with its ID", func(c Common) (*Result, error) { return LeaveRejoin(LeaveRejoinParams{Common: c}) }},
 	{"counter", "leaderless counter: an increment every 1 ms, queries at random nodes", func(c Common) (*Result, error) { return Counter(CounterParams{Common: c}) }},
 })

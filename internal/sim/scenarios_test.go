@@ -195,6 +195,22 @@ func TestBootstrap(t *testing.T) {
 	require.Zero(t, r.FalseDeadEvents)
 }
 
+// A node joining a running cluster of 300 gets the state it lacks streamed
+// by the seed (transfer.go) within a second (1.7 s without the stream), and
+// no node sends more than 1 MB in any second meanwhile.
+func TestJoinStateTransfer(t *testing.T) {
+	large(t)
+	r, err := Join(JoinParams{Common{Nodes: 300, Rounds: 30}})
+	require.NoError(t, err)
+	require.Zero(t, r.DroppedOutgoing)
+	require.Zero(t, r.DroppedMalformed)
+	require.Positive(t, r.JoinStateSeconds)
+	require.LessOrEqual(t, r.JoinStateSeconds, 1.0, "in virtual time")
+	require.Less(t, r.JoinPeakBytesPerSec, 1e6)
+	require.True(t, r.Converged)
+	require.Zero(t, r.FalseDeadEvents)
+}
+
 func TestDeleteStorm(t *testing.T) {
 	t.Parallel()
 	r, err := DeleteStorm(DeleteStormParams{Common: Common{Nodes: 20, Rounds: 60, TombstoneGrace: 10 * time.Second}})
@@ -259,7 +275,7 @@ func TestUnhealedPartitionIsReported(t *testing.T) {
 }
 
 func TestScenarioRegistry(t *testing.T) {
-	names := []string{"bootstrap", "churn", "counter", "crash", "delete-storm", "flipflop", "gc-partition", "leave-rejoin",
+	names := []string{"bootstrap", "churn", "counter", "crash", "delete-storm", "flipflop", "gc-partition", "join", "leave-rejoin",
 		"loss", "lossy-few", "mass-restart", "oneway", "partition", "steady", "update"}
 	require.Len(t, Scenarios, len(names))
 	for i, s := range Scenarios {
