@@ -66,6 +66,7 @@ func main() {
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile to this file")
 		memProfile = flag.String("memprofile", "", "write an allocation profile to this file")
 		gcPercent  = flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the simulated cluster's state is large and long-lived")
+		memLimit   = flag.Int64("memlimit", 0, "soft memory limit in GiB (GOMEMLIMIT; 0: none): the collector works harder near it, so large runs fit")
 	)
 	flag.Parse()
 	if *list {
@@ -75,6 +76,9 @@ func main() {
 		return
 	}
 	debug.SetGCPercent(*gcPercent)
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 30)
+	}
 	sc, ok := sim.Lookup(*scenario)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "unknown scenario %q; -list shows them\n", *scenario)

@@ -285,8 +285,8 @@ func (e *Engine) rejoin(now time.Time) {
 			e.markPending(n, now)
 			e.startPending(n, fromRelay, false, now)
 		}
-		if n != s && n.alerted {
-			n.alerted = false
+		if n != s && n.isAlerted() {
+			e.edgeOf(n).alerted = false
 		}
 	}
 	var alerted []string

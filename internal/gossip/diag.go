@@ -113,8 +113,8 @@ func (e *Engine) noteCollected(n *nodeState) {
 // node's phi of n when it observed n.
 func (e *Engine) emitConviction(n *nodeState, r Reason, now time.Time) {
 	e.emit(NodeDead, n, r)
-	if n.calmUntil != phi.NoTime {
+	if n.calm() != phi.NoTime {
 		ev := &e.ready.Events[len(e.ready.Events)-1]
-		ev.Phi, ev.PhiKnown = n.window.Phi(now), true
+		ev.Phi, ev.PhiKnown = e.edgeOf(n).window.Phi(now), true
 	}
 }

@@ -276,9 +276,7 @@ func (e *Engine) settle(now time.Time) {
 
 // newNode returns the state of a node heard of, with its detector window.
 func (e *Engine) newNode(id, addr string, generation uint64) *nodeState {
-	n := newNodeState(id, addr, generation)
-	n.window = phi.NewWindow(e.fd)
-	return n
+	return newNodeState(id, addr, generation)
 }
 
 func (e *Engine) insertNode(n *nodeState) {

@@ -26,7 +26,7 @@ func (e *Engine) lingerFor() time.Duration { return e.freshHold() }
 func (e *Engine) noteObserversChanged(old, cur []*nodeState) {
 	for _, o := range old {
 		if !containsNode(cur, o) && !containsNode(e.lingering, o) {
-			o.lingerUntil = phi.NoTime // set when the next heartbeat goes
+			e.edgeOf(o).lingerUntil = phi.NoTime // set when the next heartbeat goes
 			e.lingering = append(e.lingering, o)
 		}
 	}
@@ -42,10 +42,10 @@ func (e *Engine) lingerers(now time.Time, cur []*nodeState) []*nodeState {
 	m := e.fd.Mono(now)
 	keep := e.lingering[:0]
 	for _, o := range e.lingering {
-		if o.lingerUntil == phi.NoTime {
-			o.lingerUntil = m + int64(e.lingerFor())
+		if e.edgeOf(o).lingerUntil == phi.NoTime {
+			e.edgeOf(o).lingerUntil = m + int64(e.lingerFor())
 		}
-		if m < o.lingerUntil && !o.ghost && (o.status == statusLive || o.status == statusPending) && e.nodes[o.id] == o && !containsNode(cur, o) {
+		if m < e.edgeOf(o).lingerUntil && !o.ghost && (o.status == statusLive || o.status == statusPending) && e.nodes[o.id] == o && !containsNode(cur, o) {
 			keep = append(keep, o)
 		}
 	}

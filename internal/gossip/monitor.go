@@ -110,7 +110,7 @@ func (e *Engine) greetObservers(now time.Time) {
 	}
 	var hb wire.Heartbeat
 	for _, o := range e.observers() {
-		if o.hbLast != 0 {
+		if e.edgeOf(o).hbLast != 0 {
 			continue
 		}
 		if e.self.heartbeat == 0 {
@@ -133,11 +133,11 @@ func (e *Engine) heartbeat(now time.Time) wire.Heartbeat {
 
 // heartbeatTo sends hb to observer o, as part of o's run of heartbeats.
 func (e *Engine) heartbeatTo(o *nodeState, hb wire.Heartbeat) {
-	if o.hbLast+1 != hb.Seq || o.hbSince == 0 {
-		o.hbSince = hb.Seq // a new run of heartbeats to o
+	if e.edgeOf(o).hbLast+1 != hb.Seq || e.edgeOf(o).hbSince == 0 {
+		e.edgeOf(o).hbSince = hb.Seq // a new run of heartbeats to o
 	}
-	o.hbLast = hb.Seq
-	hb.Since = o.hbSince
+	e.edgeOf(o).hbLast = hb.Seq
+	hb.Since = e.edgeOf(o).hbSince
 	e.send(o.addr, wire.MsgHeartbeat, e.cfg.MaxPacketSize, func(budget int) seal.Message {
 		return &heartbeatOut{m: hb}
 	})
@@ -176,21 +176,21 @@ func (e *Engine) handleHeartbeat(now time.Time, addr string, m *wire.Heartbeat) 
 	if m.Seq <= n.heartbeat || !ingressOK(m.Heard, m.Subjects) {
 		return // a duplicate, or a subject that hears nobody: no arrival
 	}
-	if n.calmUntil == phi.NoTime {
+	if n.calm() == phi.NoTime {
 		e.edges = append(e.edges, n)
 	}
-	if n.expectAt != phi.NoTime {
-		n.expectAt = phi.NoTime
+	if n.expected() != phi.NoTime {
+		e.edgeOf(n).expectAt = phi.NoTime
 		e.expecting--
 	}
-	n.loss.arrived(m.Seq, m.Since, n.heartbeat)
+	e.edgeOf(n).loss.arrived(m.Seq, m.Since, n.heartbeat)
 	n.heartbeat = m.Seq
-	n.window.Heartbeat(now)
-	n.calmUntil = n.window.CalmUntil()
+	e.edgeOf(n).window.Heartbeat(now)
+	e.edgeOf(n).calmUntil = e.edgeOf(n).window.CalmUntil()
 	switch {
-	case n.loss.lossy():
-		n.calmUntil = e.fd.Mono(now) // checkEdges alerts, if not yet
-	case n.alerted:
+	case e.edgeOf(n).loss.lossy():
+		e.edgeOf(n).calmUntil = e.fd.Mono(now) // checkEdges alerts, if not yet
+	case n.isAlerted():
 		e.withdrawAlert(n, now)
 	}
 }
@@ -205,13 +205,13 @@ func (e *Engine) expectSubjects(now time.Time) {
 	later := e.fd.Mono(now.Add(e.freshHold()))
 	soon := e.fd.Mono(now.Add(e.cfg.GossipInterval))
 	for _, n := range e.subjects() {
-		if n.calmUntil == phi.NoTime && n.expectAt == phi.NoTime {
+		if n.calm() == phi.NoTime && n.expected() == phi.NoTime {
 			// A subject heard from directly knows this node, and counts
 			// it among its observers within a round or so; one known
 			// only from others' state may not know it yet.
-			n.expectAt = later
+			e.edgeOf(n).expectAt = later
 			if e.heardLately(n, now) {
-				n.expectAt = soon
+				e.edgeOf(n).expectAt = soon
 			}
 			e.expecting++
 		}
@@ -226,16 +226,16 @@ func (e *Engine) startExpected(now time.Time) {
 	}
 	m := e.fd.Mono(now)
 	for _, n := range e.subjects() {
-		if n.expectAt == phi.NoTime || m < n.expectAt {
+		if n.expected() == phi.NoTime || m < n.expected() {
 			continue
 		}
-		at := e.fd.At(n.expectAt)
-		n.expectAt = phi.NoTime
+		at := e.fd.At(e.edgeOf(n).expectAt)
+		e.edgeOf(n).expectAt = phi.NoTime
 		e.expecting--
-		if n.calmUntil == phi.NoTime {
+		if n.calm() == phi.NoTime {
 			e.edges = append(e.edges, n)
-			n.window.Heartbeat(at)
-			n.calmUntil = n.window.CalmUntil()
+			e.edgeOf(n).window.Heartbeat(at)
+			e.edgeOf(n).calmUntil = e.edgeOf(n).window.CalmUntil()
 		}
 	}
 }
@@ -248,8 +248,8 @@ func (e *Engine) nextExpectation() time.Time {
 	}
 	t := int64(phi.NoTime)
 	for _, n := range e.subjects() {
-		if n.expectAt != phi.NoTime && (t == phi.NoTime || n.expectAt < t) {
-			t = n.expectAt
+		if n.expected() != phi.NoTime && (t == phi.NoTime || n.expected() < t) {
+			t = e.edgeOf(n).expectAt
 		}
 	}
 	if t == phi.NoTime {
@@ -261,23 +261,29 @@ func (e *Engine) nextExpectation() time.Time {
 
 // dropEdge forgets the edge to n (removed, or a new incarnation).
 func (e *Engine) dropEdge(n *nodeState) {
-	if n.expectAt != phi.NoTime {
-		n.expectAt = phi.NoTime
-		e.expecting--
-	}
-	if n.calmUntil == phi.NoTime {
+	ed := n.ed
+	if ed == nil {
 		return
 	}
-	n.calmUntil = phi.NoTime
-	n.window = phi.NewWindow(e.fd)
-	n.loss = edgeLoss{}
-	n.heartbeat = 0
-	n.alerted = false
-	for i, x := range e.edges {
-		if x == n {
-			e.edges = append(e.edges[:i], e.edges[i+1:]...)
-			break
+	if ed.expectAt != phi.NoTime {
+		ed.expectAt = phi.NoTime
+		e.expecting--
+	}
+	if ed.calmUntil != phi.NoTime {
+		ed.calmUntil = phi.NoTime
+		ed.window = phi.NewWindow(e.fd)
+		ed.loss = edgeLoss{}
+		n.heartbeat = 0
+		ed.alerted = false
+		for i, x := range e.edges {
+			if x == n {
+				e.edges = append(e.edges[:i], e.edges[i+1:]...)
+				break
+			}
 		}
+	}
+	if ed.hbSince == 0 && ed.hbLast == 0 && ed.lingerUntil == 0 {
+		n.ed = nil // nothing left of it
 	}
 }
 
@@ -321,28 +327,28 @@ func (e *Engine) checkEdges(now time.Time) {
 	e.startExpected(now)
 	m := e.fd.Mono(now)
 	for _, n := range e.edges {
-		if n.alerted {
+		if n.isAlerted() {
 			if (n.status == statusLive || n.status == statusPending) && !e.judges(n) {
 				e.withdrawAlert(n, now) // no longer ours: the rings moved
 			}
 			continue
 		}
-		if m < n.calmUntil {
+		if m < n.calm() {
 			continue
 		}
-		switch p := n.window.Phi(now); {
+		switch p := e.edgeOf(n).window.Phi(now); {
 		case !e.judges(n):
 			// Not ours to convict now: look again in a round.
-			n.calmUntil = m + int64(e.cfg.GossipInterval)
+			e.edgeOf(n).calmUntil = m + int64(e.cfg.GossipInterval)
 		case p > e.cfg.Detector.PhiThreshold:
 			e.convictions.observe(p)
 			e.raiseAlert(n, now)
-		case n.loss.lossy():
+		case e.edgeOf(n).loss.lossy():
 			e.stats.AlertsOnLoss++
 			e.raiseAlert(n, now)
 		default:
 			// calmUntil errs early by a hair: look again a little later.
-			n.calmUntil = m + int64(time.Millisecond)
+			e.edgeOf(n).calmUntil = m + int64(time.Millisecond)
 		}
 	}
 }
@@ -355,8 +361,8 @@ func (e *Engine) nextConviction() time.Time {
 	}
 	t := int64(phi.NoTime)
 	for _, n := range e.edges {
-		if !n.alerted && (t == phi.NoTime || n.calmUntil < t) {
-			t = n.calmUntil
+		if !n.isAlerted() && (t == phi.NoTime || n.calm() < t) {
+			t = e.edgeOf(n).calmUntil
 		}
 	}
 	if t == phi.NoTime {
@@ -370,7 +376,7 @@ func (e *Engine) nextConviction() time.Time {
 // its ingress, and its view must not spread as verdicts about healthy
 // nodes (it counts for its own isolation verdict only).
 func (e *Engine) raiseAlert(n *nodeState, now time.Time) {
-	n.alerted = true
+	e.edgeOf(n).alerted = true
 	if e.heardPeers(now) == 0 {
 		e.verdictDirty = true // for the isolation verdict
 		return
@@ -382,7 +388,7 @@ func (e *Engine) raiseAlert(n *nodeState, now time.Time) {
 // withdrawAlert deletes this node's alert about n, whose heartbeats
 // resumed before a verdict removed it.
 func (e *Engine) withdrawAlert(n *nodeState, now time.Time) {
-	n.alerted = false
+	e.edgeOf(n).alerted = false
 	e.deleteAlert(n.id, now)
 }
 

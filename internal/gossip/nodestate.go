@@ -98,24 +98,11 @@ type nodeState struct {
 	// the incarnation stands between L and H, holding verdicts back.
 	unstableSince int64
 
-	// The edge this node observes, when the peer sends it heartbeats (see
-	// monitor.go): arrival history, and when phi may next cross the
-	// threshold (as stored by phi.Params.Mono; phi.NoTime: never).
-	window phi.Window
-	loss   edgeLoss
-	// hbSince and hbLast: the run of heartbeats this node sends the peer
-	// as one of its observers, first and last Seq (edgeloss.go).
-	hbSince, hbLast uint64
-	// lingerUntil: until when this node, dropped from our observers,
-	// still gets our heartbeats (linger.go).
-	lingerUntil int64
+	// ed is the heartbeat edge between this node and the peer, nil when
+	// there is none: a node has O(K) of them, not O(N) (see edge).
+	ed *edge
 	// probedGen: the incarnation this node last probed (probe.go).
 	probedGen uint64
-	calmUntil int64
-	alerted   bool // this node's alert about the incarnation is raised
-	// expectAt: when this node, the peer's observer, starts expecting its
-	// heartbeats although none has arrived (phi.NoTime: not set).
-	expectAt int64
 
 	tombstones int // entries with StatusDeleted, so GC skips nodes without
 	ttls       int // local entries with a TTL (self only)
@@ -138,8 +125,60 @@ type nodeState struct {
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {
-	return &nodeState{id: id, addr: addr, generation: generation, seenAt: phi.NoTime, admitAt: phi.NoTime, calmUntil: phi.NoTime, expectAt: phi.NoTime}
+	return &nodeState{id: id, addr: addr, generation: generation, seenAt: phi.NoTime, admitAt: phi.NoTime}
 }
+
+// edge is what a node holds about a peer it exchanges heartbeats with, as
+// the peer's observer or as its subject (see monitor.go). It is allocated
+// on first use (Engine.edgeOf) and dropped with the edge, so that per-node
+// state stays small in a cluster of thousands.
+type edge struct {
+	// The edge this node observes, when the peer sends it heartbeats:
+	// arrival history, and when phi may next cross the threshold (as
+	// stored by phi.Params.Mono; phi.NoTime: never).
+	window    phi.Window
+	loss      edgeLoss
+	calmUntil int64
+	alerted   bool // this node's alert about the incarnation is raised
+	// expectAt: when this node, the peer's observer, starts expecting its
+	// heartbeats although none has arrived (phi.NoTime: not set).
+	expectAt int64
+	// hbSince and hbLast: the run of heartbeats this node sends the peer
+	// as one of its observers, first and last Seq (edgeloss.go).
+	hbSince, hbLast uint64
+	// lingerUntil: until when this node, dropped from our observers,
+	// still gets our heartbeats (linger.go).
+	lingerUntil int64
+}
+
+// edgeOf returns n's edge, allocating it.
+func (e *Engine) edgeOf(n *nodeState) *edge {
+	if n.ed == nil {
+		n.ed = &edge{window: phi.NewWindow(e.fd), calmUntil: phi.NoTime, expectAt: phi.NoTime}
+	}
+	return n.ed
+}
+
+// calm returns when phi of the edge to n may next cross the threshold
+// (phi.NoTime: no edge observed).
+func (n *nodeState) calm() int64 {
+	if n.ed == nil {
+		return phi.NoTime
+	}
+	return n.ed.calmUntil
+}
+
+// expected returns when this node starts expecting n's heartbeats
+// (phi.NoTime: not set).
+func (n *nodeState) expected() int64 {
+	if n.ed == nil {
+		return phi.NoTime
+	}
+	return n.ed.expectAt
+}
+
+// isAlerted reports whether this node's alert about n is raised.
+func (n *nodeState) isAlerted() bool { return n.ed != nil && n.ed.alerted }
 
 // sortedEntries returns the entries in ascending version order.
 func (n *nodeState) sortedEntries() []*kvEntry {

@@ -55,7 +55,7 @@ func (e *Engine) Stats(now time.Time) Stats {
 	s.Phi = make(map[string]float64)
 	for _, n := range e.edges {
 		if n.status == statusLive {
-			s.Phi[n.id] = n.window.Phi(now)
+			s.Phi[n.id] = e.edgeOf(n).window.Phi(now)
 		}
 	}
 	return s

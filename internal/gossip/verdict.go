@@ -58,7 +58,7 @@ func (e *Engine) isolated(now time.Time) bool {
 	}
 	subs := e.subjects()
 	for _, n := range subs {
-		if !n.alerted {
+		if !n.isAlerted() {
 			return false
 		}
 	}
