@@ -1,6 +1,8 @@
 // Package gossip is the sans-IO protocol engine of scuttlebutt: one node's
 // cluster state (every node's versioned keys and generations), scuttlebutt
-// reconciliation (digests and deltas cut to fit a datagram), changes
+// reconciliation (digests and deltas cut to fit a datagram, opened by the
+// fingerprint of the view so that equal views cost two small datagrams,
+// and state streamed to a node that lacks most of it), changes
 // pushed at once, liveness by K observers per node (direct heartbeats,
 // phi-accrual and loss on each edge, alerts replicated as state, verdicts
 // when most observers agree, admission and probation), tombstone
