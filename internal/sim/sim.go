@@ -320,15 +320,17 @@ func (s *Sim) Start(i int, seeds []string, metadata map[string]string) error {
 // the bootstrap phase, which scenario Bootstrap measures on its own.
 func (s *Sim) Acquaint() {
 	now := s.Now()
+	var peers []gossip.Introduction
+	for _, p := range s.nodes { // IDs ascend with the index
+		if p.up {
+			peers = append(peers, gossip.Introduction{ID: p.id, Addr: p.addr, Generation: p.gen})
+		}
+	}
 	for _, n := range s.nodes {
 		if !n.up {
 			continue
 		}
-		for _, p := range s.nodes { // IDs ascend with the index
-			if p != n && p.up {
-				n.core.Introduce(now, p.id, p.addr, p.gen)
-			}
-		}
+		n.core.IntroduceAll(now, peers) // its own ID is skipped
 		s.drain(n)
 	}
 }
