@@ -55,7 +55,10 @@ type Engine struct {
 	lingering                 []*nodeState // dropped observers still sent heartbeats (linger.go)
 	probeQ                    []*nodeState // relayed incarnations to probe (probe.go)
 	transfers                 []*transfer  // state streamed to nodes that lack it (transfer.go)
-	probeBudget               int          // probes left this round
+	// transferAsks counts the Syns of this round that asked for a stream,
+	// transferAsksBefore those of the previous round (transfer.go).
+	transferAsks, transferAsksBefore int
+	probeBudget                      int // probes left this round
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
 	alerts        alertIndex

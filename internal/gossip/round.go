@@ -18,6 +18,7 @@ func (e *Engine) round(now time.Time) {
 	e.forgetUnansweredSyns(now)
 	e.sendHeartbeats(now)
 	e.probeBudget = probesPerRound
+	e.transferAsks, e.transferAsksBefore = 0, e.transferAsks
 	targets, live := e.chooseTargets(e.exchangesPerRound())
 	for i, addr := range targets {
 		if i < live {

@@ -18,7 +18,12 @@ import (
 // while neither side sees more than a few hundred kB/s. At most
 // maxTransfers run at once, each for at most transferRounds rounds; a
 // stream that a node's own exchanges would do better (the receiver's digest
-// is no longer complete) is not restarted. Van Renesse et al. 2008 §4
+// is no longer complete) is not restarted. A node asked by more than
+// maxTransfers such Syns in a round (a whole cluster starting at once
+// through it) streams nothing that round and the next: streams to a few
+// of many joiners of a cluster still forming made them hold thousands of
+// relayed, unconfirmed nodes at once, and the bootstrap slower (37 s
+// instead of 21 s for 2000 nodes in the simulator). Van Renesse et al. 2008 §4
 // describe flow control for scuttlebutt by rate; this is the same idea for a
 // single catch-up.
 
@@ -43,7 +48,13 @@ type transfer struct {
 // complete digest, with what the SynAck r carries, lacks at least
 // transferMin of our members.
 func (e *Engine) maybeTransfer(now time.Time, addr string, m *wire.Syn, r *wire.SynAck) {
-	if !m.Digest.Complete || len(e.transfers) >= maxTransfers || e.liveCount()+1-len(m.Digest.Entries)-len(r.Delta.Nodes) < transferMin {
+	if !m.Digest.Complete || e.liveCount()+1-len(m.Digest.Entries)-len(r.Delta.Nodes) < transferMin {
+		return
+	}
+	if e.transferAsks++; e.transferAsks > maxTransfers || e.transferAsksBefore > maxTransfers {
+		return // many joiners at once: a cluster forming
+	}
+	if len(e.transfers) >= maxTransfers {
 		return
 	}
 	for _, t := range e.transfers {
