@@ -185,10 +185,7 @@ func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) 
 }
 
 func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {
-	if t, ok := e.synSent[addr]; ok {
-		delete(e.synSent, addr)
-		e.rtts.observe(time.Duration(e.fd.Mono(now) - t).Seconds())
-	}
+	e.answered(addr, now)
 	limit := e.replyLimit(addr, m.From, reqLen)
 	e.heard(addr)
 	e.applyDelta(&m.Delta, m.From, now)
@@ -205,6 +202,15 @@ func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen
 		}
 		return &ackOut{m: a}
 	})
+}
+
+// answered records the round trip of the exchange this round opened with
+// addr, now that addr answered it (a SynAck, or a Sum answer: sum.go).
+func (e *Engine) answered(addr string, now time.Time) {
+	if t, ok := e.synSent[addr]; ok {
+		delete(e.synSent, addr)
+		e.rtts.observe(time.Duration(e.fd.Mono(now) - t).Seconds())
+	}
 }
 
 // unknownReplyFactor bounds the reply to a sender we do not know: at most

@@ -22,11 +22,7 @@ import (
 // nodeHash returns the hash of n's digest entry.
 func nodeHash(n *nodeState) uint64 {
 	d := n.digestEntry()
-	h := uint64(14695981039346656037) // FNV-1a offset basis
-	for i := 0; i < len(d.ID); i++ {
-		h ^= uint64(d.ID[i])
-		h *= 1099511628211
-	}
+	h := fnv1a(fnvBasis, d.ID) // rings.go
 	for _, v := range [...]uint64{d.Generation, d.Flags, d.MaxVersion, d.GCVersion} {
 		h = mix64(h + v)
 	}

@@ -42,10 +42,11 @@ func (e *Engine) lingerers(now time.Time, cur []*nodeState) []*nodeState {
 	m := e.fd.Mono(now)
 	keep := e.lingering[:0]
 	for _, o := range e.lingering {
-		if e.edgeOf(o).lingerUntil == phi.NoTime {
-			e.edgeOf(o).lingerUntil = m + int64(e.lingerFor())
+		ed := e.edgeOf(o)
+		if ed.lingerUntil == phi.NoTime {
+			ed.lingerUntil = m + int64(e.lingerFor())
 		}
-		if m < e.edgeOf(o).lingerUntil && !o.ghost && (o.status == statusLive || o.status == statusPending) && e.nodes[o.id] == o && !containsNode(cur, o) {
+		if m < ed.lingerUntil && !o.ghost && (o.status == statusLive || o.status == statusPending) && e.nodes[o.id] == o && !containsNode(cur, o) {
 			keep = append(keep, o)
 		}
 	}

@@ -133,11 +133,12 @@ func (e *Engine) heartbeat(now time.Time) wire.Heartbeat {
 
 // heartbeatTo sends hb to observer o, as part of o's run of heartbeats.
 func (e *Engine) heartbeatTo(o *nodeState, hb wire.Heartbeat) {
-	if e.edgeOf(o).hbLast+1 != hb.Seq || e.edgeOf(o).hbSince == 0 {
-		e.edgeOf(o).hbSince = hb.Seq // a new run of heartbeats to o
+	ed := e.edgeOf(o)
+	if ed.hbLast+1 != hb.Seq || ed.hbSince == 0 {
+		ed.hbSince = hb.Seq // a new run of heartbeats to o
 	}
-	e.edgeOf(o).hbLast = hb.Seq
-	hb.Since = e.edgeOf(o).hbSince
+	ed.hbLast = hb.Seq
+	hb.Since = ed.hbSince
 	e.send(o.addr, wire.MsgHeartbeat, e.cfg.MaxPacketSize, func(budget int) seal.Message {
 		return &heartbeatOut{m: hb}
 	})
@@ -176,20 +177,21 @@ func (e *Engine) handleHeartbeat(now time.Time, addr string, m *wire.Heartbeat) 
 	if m.Seq <= n.heartbeat || !ingressOK(m.Heard, m.Subjects) {
 		return // a duplicate, or a subject that hears nobody: no arrival
 	}
-	if n.calm() == phi.NoTime {
+	ed := e.edgeOf(n)
+	if ed.calmUntil == phi.NoTime {
 		e.edges = append(e.edges, n)
 	}
-	if n.expected() != phi.NoTime {
-		e.edgeOf(n).expectAt = phi.NoTime
+	if ed.expectAt != phi.NoTime {
+		ed.expectAt = phi.NoTime
 		e.expecting--
 	}
-	e.edgeOf(n).loss.arrived(m.Seq, m.Since, n.heartbeat)
+	ed.loss.arrived(m.Seq, m.Since, n.heartbeat)
 	n.heartbeat = m.Seq
-	e.edgeOf(n).window.Heartbeat(now)
-	e.edgeOf(n).calmUntil = e.edgeOf(n).window.CalmUntil()
+	ed.window.Heartbeat(now)
+	ed.calmUntil = ed.window.CalmUntil()
 	switch {
-	case e.edgeOf(n).loss.lossy():
-		e.edgeOf(n).calmUntil = e.fd.Mono(now) // checkEdges alerts, if not yet
+	case ed.loss.lossy():
+		ed.calmUntil = e.fd.Mono(now) // checkEdges alerts, if not yet
 	case n.isAlerted():
 		e.withdrawAlert(n, now)
 	}
@@ -229,13 +231,14 @@ func (e *Engine) startExpected(now time.Time) {
 		if n.expected() == phi.NoTime || m < n.expected() {
 			continue
 		}
-		at := e.fd.At(e.edgeOf(n).expectAt)
-		e.edgeOf(n).expectAt = phi.NoTime
+		ed := e.edgeOf(n)
+		at := e.fd.At(ed.expectAt)
+		ed.expectAt = phi.NoTime
 		e.expecting--
-		if n.calm() == phi.NoTime {
+		if ed.calmUntil == phi.NoTime {
 			e.edges = append(e.edges, n)
-			e.edgeOf(n).window.Heartbeat(at)
-			e.edgeOf(n).calmUntil = e.edgeOf(n).window.CalmUntil()
+			ed.window.Heartbeat(at)
+			ed.calmUntil = ed.window.CalmUntil()
 		}
 	}
 }
@@ -248,8 +251,8 @@ func (e *Engine) nextExpectation() time.Time {
 	}
 	t := int64(phi.NoTime)
 	for _, n := range e.subjects() {
-		if n.expected() != phi.NoTime && (t == phi.NoTime || n.expected() < t) {
-			t = e.edgeOf(n).expectAt
+		if at := n.expected(); at != phi.NoTime && (t == phi.NoTime || at < t) {
+			t = at
 		}
 	}
 	if t == phi.NoTime {
@@ -333,22 +336,23 @@ func (e *Engine) checkEdges(now time.Time) {
 			}
 			continue
 		}
-		if m < n.calm() {
+		ed := e.edgeOf(n)
+		if m < ed.calmUntil {
 			continue
 		}
-		switch p := e.edgeOf(n).window.Phi(now); {
+		switch p := ed.window.Phi(now); {
 		case !e.judges(n):
 			// Not ours to convict now: look again in a round.
-			e.edgeOf(n).calmUntil = m + int64(e.cfg.GossipInterval)
+			ed.calmUntil = m + int64(e.cfg.GossipInterval)
 		case p > e.cfg.Detector.PhiThreshold:
 			e.convictions.observe(p)
 			e.raiseAlert(n, now)
-		case e.edgeOf(n).loss.lossy():
+		case ed.loss.lossy():
 			e.stats.AlertsOnLoss++
 			e.raiseAlert(n, now)
 		default:
 			// calmUntil errs early by a hair: look again a little later.
-			e.edgeOf(n).calmUntil = m + int64(time.Millisecond)
+			ed.calmUntil = m + int64(time.Millisecond)
 		}
 	}
 }
@@ -361,8 +365,8 @@ func (e *Engine) nextConviction() time.Time {
 	}
 	t := int64(phi.NoTime)
 	for _, n := range e.edges {
-		if !n.isAlerted() && (t == phi.NoTime || n.calm() < t) {
-			t = e.edgeOf(n).calmUntil
+		if at := n.calm(); !n.isAlerted() && (t == phi.NoTime || at < t) {
+			t = at
 		}
 	}
 	if t == phi.NoTime {

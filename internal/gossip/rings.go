@@ -33,16 +33,26 @@ func newRingSet(k int) ringSet {
 // ringHash places id on ring r: 64-bit FNV-1a of the ring number and the
 // ID, finished with a mixer so that nearby IDs land far apart.
 func ringHash(r int, id string) uint64 {
-	h := uint64(14695981039346656037)
-	h = (h ^ uint64(r+1)) * 1099511628211
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint64(id[i])) * 1099511628211
-	}
+	h := fnv1a((fnvBasis^uint64(r+1))*fnvPrime, id)
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
+	return h
+}
+
+// 64-bit FNV-1a.
+const (
+	fnvBasis uint64 = 14695981039346656037
+	fnvPrime uint64 = 1099511628211
+)
+
+// fnv1a continues the FNV-1a hash h over s.
+func fnv1a(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
 	return h
 }
 

@@ -89,10 +89,7 @@ func (e *Engine) handleSum(now time.Time, addr string, m *wire.Sum, reqLen int) 
 	}
 	switch {
 	case m.Answer:
-		if t, ok := e.synSent[addr]; ok {
-			delete(e.synSent, addr)
-			e.rtts.observe(time.Duration(e.fd.Mono(now) - t).Seconds())
-		}
+		e.answered(addr, now) // exchange.go
 	case inSync:
 		e.sendSum(addr, true)
 	default:
