@@ -48,6 +48,12 @@ type deltaCandidate struct {
 // buildDelta returns what the sender of d lacks, within budget bytes. Its
 // nodes live in a buffer that the next build reuses: encode the delta first.
 func (e *Engine) buildDelta(d *wire.Digest, budget int) wire.Delta {
+	return e.buildDeltaCovering(d, nil, budget)
+}
+
+// buildDeltaCovering is buildDelta for a digest that lists every node its
+// sender holds within the ranges cover marks (see answerDigest).
+func (e *Engine) buildDeltaCovering(d *wire.Digest, cover []uint16, budget int) wire.Delta {
 	seq := e.nextSeq()
 	cands := e.candBuf[:0]
 	for i := range d.Entries {
@@ -70,12 +76,12 @@ func (e *Engine) buildDelta(d *wire.Digest, budget int) wire.Delta {
 			cands = append(cands, deltaCandidate{n: n, from: de.MaxVersion, rank: rankStale, missing: len(n.entriesAfter(de.MaxVersion))})
 		}
 	}
-	if d.Complete {
+	if d.Complete || cover != nil {
 		// Absent nodes are unknown to the sender. Offer only nodes we
 		// know to be running: relaying a dead node's state would make
 		// joiners track a corpse.
 		for _, n := range e.sorted {
-			if n.deltaMark == seq || (n != e.self && n.status != statusLive) {
+			if n.deltaMark == seq || (n != e.self && n.status != statusLive) || !d.Complete && cover[n.key>>rangeLeaf] == 0 {
 				continue
 			}
 			n.deltaMark = seq

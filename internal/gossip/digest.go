@@ -48,6 +48,12 @@ func (e *Engine) fullDigestSize(limit int) int {
 	return size
 }
 
+// completeFits reports whether a complete digest fits budget.
+func (e *Engine) completeFits(budget int) bool {
+	full := e.fullDigestSize(budget)
+	return full >= 0 && full <= budget
+}
+
 // buildDigest returns a digest of at most budget bytes. answering is the ID
 // of the peer whose Syn we answer, or "". The entries live in a buffer that
 // the next build reuses: encode the digest first.
@@ -69,8 +75,22 @@ func (e *Engine) buildDigest(budget int, answering string) wire.Digest {
 	return d
 }
 
+// buildLeanDigest returns a partial digest of at most budget bytes that
+// lists only this node, the peer it answers, and the queues (nodes wanted,
+// behind, changed): what a peer should send or learn now, without the
+// rotation over every node (see answerDigest).
+func (e *Engine) buildLeanDigest(budget int, answering string) wire.Digest {
+	return e.digestOf(budget, answering, false)
+}
+
 func (e *Engine) buildDigestOf(budget int, answering string) wire.Digest {
-	if full := e.fullDigestSize(budget); full >= 0 && full <= budget {
+	return e.digestOf(budget, answering, true)
+}
+
+// digestOf builds a digest: complete when it fits and whole is set, else
+// partial, rotating over every node after the queues when whole is set.
+func (e *Engine) digestOf(budget int, answering string, whole bool) wire.Digest {
+	if whole && e.completeFits(budget) {
 		d := wire.Digest{Complete: true, Entries: slices.Grow(e.digestBuf[:0], len(e.ids)+1)}
 		for _, n := range e.sorted {
 			n.changed, n.behind = false, false
@@ -102,7 +122,7 @@ func (e *Engine) buildDigestOf(budget int, answering string) wire.Digest {
 	e.behindQ = e.drainQueue(&b, e.behindQ, func(n *nodeState) bool { return n.behind }, func(n *nodeState) { n.behind = false })
 	e.changedQ = e.drainQueue(&b, e.changedQ, func(n *nodeState) bool { return n.changed }, func(n *nodeState) { n.changed = false })
 	for range e.ids {
-		if b.full {
+		if b.full || !whole {
 			break
 		}
 		e.cursor %= len(e.ids)

@@ -40,6 +40,10 @@ type Engine struct {
 	// view was last found equal, at syncedAt (phi.Params.Mono).
 	fp, viewSeq, syncSeq uint64
 	syncedAt             int64
+	// The range sums of the view (ranges.go), nil until first needed, and
+	// the marks of the covered ranges of one reconciliation step.
+	rt    *rangeTree
+	marks []uint16
 
 	// Monitoring (rings.go, monitor.go): the rings over the members, this
 	// node's subjects and observers (recomputed when the rings change),

@@ -102,6 +102,12 @@ func (e *Engine) Receive(now time.Time, addr string, b []byte) {
 			e.noteSender(m.From, now)
 			e.handleSum(now, addr, &m, len(b))
 		}
+	case wire.MsgRanges:
+		var m wire.Ranges
+		if e.decode(wire.DecodeRanges(body, &m)) && e.fromPeer(now, addr, m.From, m.Generation) {
+			e.noteSender(m.From, now)
+			e.handleRanges(now, addr, &m, len(b))
+		}
 	case wire.MsgUnauthenticated:
 		e.refusedBy(addr, errUnreadable) // joindiag.go
 	default:
@@ -162,6 +168,21 @@ func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) 
 	e.heard(addr)
 	e.applyDigest(&m.Digest, m.From, now)
 	e.contact(m.From, &m.Digest, now)
+	out := e.answerDigest(addr, m.From, &m.Digest, nil, limit)
+	if out != nil && limit == e.cfg.MaxPacketSize {
+		e.maybeTransfer(now, addr, m, &out.m) // transfer.go
+	}
+}
+
+// answerDigest sends node from at addr the SynAck answering its digest d:
+// what it lacks, and our digest. cover, when not nil, marks the ranges
+// within which d lists every node the sender holds (ranges.go): the
+// delta then offers our nodes in them that d does not list, as for a
+// complete digest, and our digest lists only what we learnt we lack
+// (nodes d showed ahead or unknown to us, and our own changes), not a
+// rotation over every node, so that the answer grows with the
+// differences, not with the view.
+func (e *Engine) answerDigest(addr, from string, d *wire.Digest, cover []uint16, limit int) *synAckOut {
 	var out *synAckOut
 	e.send(addr, wire.MsgSynAck, limit, func(budget int) seal.Message {
 		r := wire.SynAck{From: e.self.id}
@@ -169,19 +190,23 @@ func (e *Engine) handleSyn(now time.Time, addr string, m *wire.Syn, reqLen int) 
 		if room < wire.DigestOverhead(0)+wire.DeltaOverhead(0) {
 			return nil // a request too small to answer within the bound
 		}
+		if cover != nil {
+			r.Digest = e.buildLeanDigest(room/2, from)
+			r.Delta = e.buildDeltaCovering(d, cover, room-r.Digest.Size())
+			out = &synAckOut{e: e, m: r}
+			return out
+		}
 		// The delta gets what the digest does not need, and at least half.
 		reserve := room / 2
 		if full := e.fullDigestSize(reserve); full >= 0 {
 			reserve = min(reserve, full)
 		}
-		r.Delta = e.buildDelta(&m.Digest, room-reserve)
-		r.Digest = e.buildDigest(room-r.Delta.Size(), m.From)
+		r.Delta = e.buildDelta(d, room-reserve)
+		r.Digest = e.buildDigest(room-r.Delta.Size(), from)
 		out = &synAckOut{e: e, m: r}
 		return out
 	})
-	if out != nil && limit == e.cfg.MaxPacketSize {
-		e.maybeTransfer(now, addr, m, &out.m) // transfer.go
-	}
+	return out
 }
 
 func (e *Engine) handleSynAck(now time.Time, addr string, m *wire.SynAck, reqLen int) {

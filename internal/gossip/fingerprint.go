@@ -50,6 +50,9 @@ func (e *Engine) refingerprint(n *nodeState) {
 		return
 	}
 	e.fp += h - n.fp
+	if e.rt != nil {
+		e.rt.add(n.key, h-n.fp, 0)
+	}
 	n.fp = h
 	e.viewSeq++
 	n.heldSeq = e.viewSeq
@@ -59,6 +62,9 @@ func (e *Engine) refingerprint(n *nodeState) {
 func (e *Engine) fingerprintInsert(n *nodeState) {
 	n.fp = nodeHash(n)
 	e.fp += n.fp
+	if e.rt != nil {
+		e.rt.add(n.key, n.fp, 1)
+	}
 	e.viewSeq++
 	n.heldSeq = e.viewSeq
 }
@@ -66,6 +72,9 @@ func (e *Engine) fingerprintInsert(n *nodeState) {
 // fingerprintRemove forgets a node no longer held.
 func (e *Engine) fingerprintRemove(n *nodeState) {
 	e.fp -= n.fp
+	if e.rt != nil {
+		e.rt.add(n.key, -n.fp, -1)
+	}
 	e.viewSeq++
 }
 
@@ -102,6 +111,19 @@ func (e *Engine) CheckFingerprint() error {
 	}
 	if sum != e.fp {
 		return fmt.Errorf("gossip: %s: view fingerprint %x, computed %x", e.self.id, e.fp, sum)
+	}
+	if e.rt != nil {
+		want := newRangeTree()
+		for _, n := range e.sorted {
+			want.add(n.key, n.fp, 1)
+		}
+		for d := range want.level {
+			for p, s := range want.level[d] {
+				if e.rt.level[d][p] != s {
+					return fmt.Errorf("gossip: %s: range %d/%x holds %d nodes %x, computed %d %x", e.self.id, d+1, p, e.rt.level[d][p].n, e.rt.level[d][p].fp, s.n, s.fp)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -120,12 +120,12 @@ type nodeState struct {
 
 	// fp is the hash of the node's digest entry as last counted in the
 	// view's fingerprint; heldSeq the engine's viewSeq when it changed
-	// (fingerprint.go).
-	fp, heldSeq uint64
+	// (fingerprint.go); key the ID's place among ranges (ranges.go).
+	fp, heldSeq, key uint64
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {
-	return &nodeState{id: id, addr: addr, generation: generation, seenAt: phi.NoTime, admitAt: phi.NoTime}
+	return &nodeState{id: id, addr: addr, generation: generation, key: rangeKey(id), seenAt: phi.NoTime, admitAt: phi.NoTime}
 }
 
 // edge is what a node holds about a peer it exchanges heartbeats with, as

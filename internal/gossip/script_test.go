@@ -347,7 +347,34 @@ func (sc *script) describe(h sim.Held) string {
 			}
 			fmt.Fprintf(&b, "  sum %s of %d nodes: %016x%s\n", gen(m.Generation), m.Nodes, m.Fingerprint, answer)
 		}
+	case wire.MsgRanges:
+		var m wire.Ranges
+		if wire.DecodeRanges(plain, &m) == nil {
+			b.WriteString(rangesString("ranges", m.Ranges, true))
+			if len(m.Covered) > 0 {
+				b.WriteString(rangesString("covered", m.Covered, false))
+				b.WriteString(digestString(&m.Digest))
+			}
+		}
 	}
+	return b.String()
+}
+
+// rangesString renders ranges as depth/prefix, in hex, with their node
+// counts when counts is set (fingerprints are left out).
+func rangesString(what string, rs []wire.Range, counts bool) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %s:", what)
+	for _, r := range rs {
+		fmt.Fprintf(&b, " %d/%x", r.Depth, r.Prefix)
+		if counts {
+			fmt.Fprintf(&b, "=%d", r.Nodes)
+		}
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -373,6 +400,8 @@ func msgName(data []byte) string {
 		return "Unauthenticated"
 	case wire.MsgSum:
 		return "Sum"
+	case wire.MsgRanges:
+		return "Ranges"
 	}
 	return fmt.Sprint(hd.Type)
 }

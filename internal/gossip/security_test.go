@@ -46,7 +46,7 @@ func TestHostileDatagramsAreDroppedAndCounted(t *testing.T) {
 			badMagic := bytes.Clone(valid)
 			badMagic[0] ^= 0xff
 			badType := bytes.Clone(valid)
-			badType[2] = 9
+			badType[2] = byte(wire.MaxMsgType) + 1
 			unknownFlag := bytes.Clone(valid)
 			unknownFlag[3] |= 0x40
 			type hostile struct {

@@ -27,6 +27,9 @@ type Stats struct {
 	// answer, sum.go); ExchangesInSync the exchanges that found this
 	// node's view equal to the peer's and so carried nothing more.
 	SumsSent, ExchangesInSync uint64
+	// RangesSent counts the steps of range reconciliation this node sent
+	// (ranges.go): range fingerprints, or the nodes of differing ranges.
+	RangesSent uint64
 	// TransfersStarted counts the state transfers this node started to
 	// nodes that lacked most of its state, TransferDatagrams the datagrams
 	// they took (transfer.go).

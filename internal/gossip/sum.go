@@ -24,7 +24,10 @@ import (
 // has not found its view equal to any peer's for syncedLately intervals
 // (it is catching up, or its links lose most datagrams) opens with a Syn,
 // as a Sum would cost it one more datagram to lose, except one round in
-// syncedLately, to find out whether it is in sync again.
+// syncedLately, to find out whether it is in sync again; unless its
+// complete digest does not fit a datagram: a partial one would list nodes
+// in rotation, where a Sum that does not match leads to the differences
+// by ranges (ranges.go).
 
 // syncedLately is how long, in gossip intervals, a view found equal to a
 // peer's lets this node open exchanges with Sums.
@@ -51,7 +54,7 @@ func (e *Engine) hasNews() bool {
 // openExchange starts this round's exchange with the live peer at addr.
 func (e *Engine) openExchange(addr string, now time.Time) {
 	lately := e.syncedAt >= e.fd.Mono(now.Add(-syncedLately*e.cfg.GossipInterval))
-	if e.hasNews() || !lately && e.stats.Rounds%syncedLately != 0 {
+	if e.hasNews() || !lately && e.stats.Rounds%syncedLately != 0 && !e.rangesPay() {
 		e.sendSyn(addr)
 		return
 	}
@@ -82,7 +85,7 @@ func (e *Engine) handleSum(now time.Time, addr string, m *wire.Sum, reqLen int) 
 		e.noteCaller(now, addr, m.From) // audience.go
 	}
 	e.heard(addr)
-	e.sumFrom(m, now)
+	e.incarnationSeen(m.From, m.Generation, now)
 	inSync := m.Nodes == uint64(len(e.sorted)) && m.Fingerprint == e.fp
 	if inSync {
 		e.synced(now)
@@ -92,24 +95,27 @@ func (e *Engine) handleSum(now time.Time, addr string, m *wire.Sum, reqLen int) 
 		e.answered(addr, now) // exchange.go
 	case inSync:
 		e.sendSum(addr, true)
+	case e.rangesPay():
+		e.sendTopRanges(addr, e.replyLimit(addr, m.From, reqLen)) // ranges.go
 	default:
 		e.sendSynWithin(addr, e.replyLimit(addr, m.From, reqLen))
 	}
 }
 
-// sumFrom learns what a Sum says of its sender: that this incarnation
-// runs (evidence for a pending one, as a heartbeat is), or that it is one
-// we do not hold yet, whose state we then ask for.
-func (e *Engine) sumFrom(m *wire.Sum, now time.Time) {
-	n := e.nodes[m.From]
+// incarnationSeen learns what a Sum or a Ranges says of its sender, node
+// id at incarnation gen: that this incarnation runs (evidence for a
+// pending one, as a heartbeat is), or that it is one we do not hold yet,
+// whose state we then ask for.
+func (e *Engine) incarnationSeen(id string, gen uint64, now time.Time) {
+	n := e.nodes[id]
 	switch {
 	case n == nil:
-		if !e.buried(m.From, m.Generation) {
-			e.markWanted(m.From)
+		if !e.buried(id, gen) {
+			e.markWanted(id)
 		}
-	case m.Generation > n.generation:
+	case gen > n.generation:
 		e.markBehind(n)
-	case m.Generation == n.generation && n.status == statusPending:
+	case gen == n.generation && n.status == statusPending:
 		e.evidence(n, now)
 	}
 }

@@ -136,3 +136,16 @@ func appendDelta(dst []byte, d *Delta) []byte {
 	}
 	return dst
 }
+
+func appendRangeList(dst []byte, rs []Range) []byte {
+	dst = appendSliceHeader(dst, rs == nil, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		dst = append(dst, mpFixArray|rangeFields)
+		dst = appendUint(dst, r.Depth)
+		dst = appendUint(dst, r.Prefix)
+		dst = appendUint(dst, r.Nodes)
+		dst = appendUint(dst, r.Fingerprint)
+	}
+	return dst
+}

@@ -72,6 +72,17 @@ func AppendSum(dst []byte, m *Sum) []byte {
 	return appendBool(dst, m.Answer)
 }
 
+// AppendRanges appends the msgpack body of m to dst and returns the
+// extended slice. It appends exactly m.Size() bytes.
+func AppendRanges(dst []byte, m *Ranges) []byte {
+	dst = append(dst, mpFixArray|rangesFields)
+	dst = appendStr(dst, m.From)
+	dst = appendUint(dst, m.Generation)
+	dst = appendRangeList(dst, m.Ranges)
+	dst = appendRangeList(dst, m.Covered)
+	return appendDigest(dst, &m.Digest)
+}
+
 // DecodeSyn decodes the body of a Syn into m, replacing all of m. The
 // whole body must be one Syn. Errors wrap ErrMalformed; after an error m
 // is unspecified. m does not alias body.
@@ -124,6 +135,15 @@ func DecodeSum(body []byte, m *Sum) (err error) {
 	defer recoverMalformed(&err)
 	*m = Sum{}
 	return decodeSum(body, m)
+}
+
+// DecodeRanges decodes the body of a Ranges into m, replacing all of m.
+// The whole body must be one Ranges. Errors wrap ErrMalformed; after an
+// error m is unspecified. m does not alias body.
+func DecodeRanges(body []byte, m *Ranges) (err error) {
+	defer recoverMalformed(&err)
+	*m = Ranges{}
+	return decodeRanges(body, m)
 }
 
 // errDecoderPanic is wrapped by the error of a Decode function whose

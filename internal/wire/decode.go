@@ -284,6 +284,7 @@ const (
 	minDigestEntrySize = 1 + 1 + 4*1
 	minEntrySize       = 1 + 1 + 1 + 1 + 1
 	minNodeDeltaSize   = 1 + 2*1 + 5*1 + BoolSize + 1
+	minRangeSize       = 1 + 4*1
 )
 
 func (d *decoder) digestEntry(e *DigestEntry) (err error) {
@@ -505,6 +506,50 @@ func decodeSum(b []byte, m *Sum) (err error) {
 		}
 	}
 	if m.Answer, err = d.boolean(); err != nil {
+		return err
+	}
+	return d.end()
+}
+
+// rangeList decodes an array (or nil) of Ranges.
+func (d *decoder) rangeList() ([]Range, error) {
+	n, err := d.arrayLen(true, minRangeSize)
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	rs := make([]Range, n)
+	for i := range rs {
+		r := &rs[i]
+		if err := d.structHeader("Range", rangeFields); err != nil {
+			return nil, err
+		}
+		for _, v := range [...]*uint64{&r.Depth, &r.Prefix, &r.Nodes, &r.Fingerprint} {
+			if *v, err = d.uint(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rs, nil
+}
+
+func decodeRanges(b []byte, m *Ranges) (err error) {
+	d := decoder{b: b}
+	if err = d.structHeader("Ranges", rangesFields); err != nil {
+		return err
+	}
+	if m.From, err = d.str(); err != nil {
+		return err
+	}
+	if m.Generation, err = d.uint(); err != nil {
+		return err
+	}
+	if m.Ranges, err = d.rangeList(); err != nil {
+		return err
+	}
+	if m.Covered, err = d.rangeList(); err != nil {
+		return err
+	}
+	if err = d.digest(&m.Digest); err != nil {
 		return err
 	}
 	return d.end()

@@ -57,7 +57,7 @@ func TestParseHeaderErrors(t *testing.T) {
 		{"next version", with(1, 3), ErrBadVersion},
 		{"version zero", with(1, 0), ErrBadVersion},
 		{"type zero", with(2, 0), ErrUnknownType},
-		{"type nine", with(2, 9), ErrUnknownType},
+		{"type ten", with(2, 10), ErrUnknownType},
 		{"type 255", with(2, 255), ErrUnknownType},
 	}
 	for _, c := range cases {

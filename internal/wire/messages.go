@@ -9,7 +9,7 @@
 //	byte 0     Magic (0xB5)
 //	byte 1     Version (1)
 //	byte 2     message type (MsgSyn, MsgSynAck, MsgAck, MsgWrongCluster,
-//	           MsgHeartbeat, MsgPush, MsgUnauthenticated, MsgSum)
+//	           MsgHeartbeat, MsgPush, MsgUnauthenticated, MsgSum, MsgRanges)
 //	byte 3     flags (FlagCompressed, FlagEncrypted)
 //	byte 4     length L of the cluster ID (0..255)
 //	bytes 5..  the cluster ID (L bytes)
@@ -33,7 +33,8 @@ const Magic byte = 0xB5
 
 // Version is the wire format version carried in byte 1. Version 2 added
 // heartbeats and pushes; nodes of other versions drop each other's
-// datagrams. Sums came later as a new message type within version 2.
+// datagrams. Sums and Ranges came later as new message types within
+// version 2.
 const Version byte = 2
 
 // MsgType identifies the message carried by a datagram.
@@ -51,9 +52,10 @@ const (
 	// sent me did not authenticate here" (a key or encryption mismatch).
 	MsgUnauthenticated MsgType = 7
 	MsgSum             MsgType = 8 // Sum: the fingerprint of the sender's view, an exchange's cheap opening
+	MsgRanges          MsgType = 9 // Ranges: range fingerprints, and digest entries of the ranges that differ
 
 	// MaxMsgType is the highest message type.
-	MaxMsgType = MsgSum
+	MaxMsgType = MsgRanges
 )
 
 // Header flags.
@@ -176,6 +178,35 @@ type Sum struct {
 	Nodes       uint64 // how many nodes the sender's view holds
 	Fingerprint uint64 // the sum of their hashes
 	Answer      bool   // an answer to a Sum with the same fingerprint
+}
+
+// Range names a part of the node ID space: the IDs whose 64-bit range key
+// (see the gossip package's ranges.go) starts with the 4*Depth bits of
+// Prefix, and says how many nodes the sender holds there and the
+// fingerprint of their digest entries. In a Ranges' Covered list the two
+// counts are 0.
+type Range struct {
+	_struct     struct{} `codec:",toarray"` //nolint:unused
+	Depth       uint64   // 1 to 3: the range is one of 16^Depth
+	Prefix      uint64   // below 16^Depth
+	Nodes       uint64
+	Fingerprint uint64
+}
+
+// Ranges is one step of range-based set reconciliation, sent when two
+// views' fingerprints differ. Ranges lists range fingerprints for the
+// receiver to compare with its own: it answers a range that differs with
+// the fingerprints of its 16 sub-ranges, or, when the range holds few
+// nodes, by listing them. Covered lists such ranges and Digest every node
+// the sender holds in them; the receiver answers it as a Syn whose digest
+// is complete within those ranges, with a SynAck.
+type Ranges struct {
+	_struct    struct{} `codec:",toarray"` //nolint:unused
+	From       string
+	Generation uint64 // the sender's incarnation
+	Ranges     []Range
+	Covered    []Range
+	Digest     Digest // Complete is false
 }
 
 // Push carries changes as soon as they are made: the writer sends its new

@@ -20,6 +20,8 @@ const (
 	heartbeatFields   = 7
 	pushFields        = 3
 	sumFields         = 5
+	rangeFields       = 4
+	rangesFields      = 5
 )
 
 // UintSize is the encoded size of the unsigned integer v: 1 for a positive
@@ -171,4 +173,28 @@ func (m *Push) Size() int { return PushOverhead(m.From, m.Hops) + m.Delta.Size()
 func (m *Sum) Size() int {
 	return ArrayHeaderSize(sumFields) + StrSize(len(m.From)) + UintSize(m.Generation) +
 		UintSize(m.Nodes) + UintSize(m.Fingerprint) + BoolSize
+}
+
+// Size is the encoded size of r.
+func (r *Range) Size() int {
+	return ArrayHeaderSize(rangeFields) + UintSize(r.Depth) + UintSize(r.Prefix) + UintSize(r.Nodes) + UintSize(r.Fingerprint)
+}
+
+// RangesOverhead is the encoded size of a Ranges body from the given
+// sender and incarnation with r ranges and c covered ranges, less the
+// ranges themselves and the Digest.
+func RangesOverhead(from string, generation uint64, r, c int) int {
+	return ArrayHeaderSize(rangesFields) + StrSize(len(from)) + UintSize(generation) + ArrayHeaderSize(r) + ArrayHeaderSize(c)
+}
+
+// Size is the encoded size of the body m, as AppendRanges writes it.
+func (m *Ranges) Size() int {
+	n := RangesOverhead(m.From, m.Generation, len(m.Ranges), len(m.Covered)) + m.Digest.Size()
+	for i := range m.Ranges {
+		n += m.Ranges[i].Size()
+	}
+	for i := range m.Covered {
+		n += m.Covered[i].Size()
+	}
+	return n
 }
