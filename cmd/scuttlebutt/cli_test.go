@@ -41,7 +41,7 @@ func TestCLIUsageAndExitCodes(t *testing.T) {
 		{[]string{"inject"}, exitUsage, "want ADDR [JSON]"},
 		{[]string{"inject", "127.0.0.1:1", "{"}, exitUsage, "message JSON"},
 		{[]string{"inject", "127.0.0.1:1", `{"type":"syn","bogus":1}`}, exitUsage, "unknown field"},
-		{[]string{"inject", "127.0.0.1:1", `{"type":"hello"}`}, exitUsage, "want syn, synack, ack, heartbeat, push or sum"},
+		{[]string{"inject", "127.0.0.1:1", `{"type":"hello"}`}, exitUsage, "want syn, synack, ack, heartbeat, push, sum or ranges"},
 		{[]string{"members", "-agent", "::bad"}, exitUsage, "-agent"},
 	} {
 		code, out, errOut := runCLI(t, nil, "", tc.args...)

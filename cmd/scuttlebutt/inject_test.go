@@ -227,6 +227,8 @@ func TestInjectEncodesEveryType(t *testing.T) {
 		`{"type":"heartbeat","from":"p","generation":3,"seq":9,"heard":2,"subjects":4,"max_version":2}`,
 		`{"type":"push","from":"p","hops":1,` + delta + `}`,
 		`{"type":"sum","from":"p","generation":3,"nodes":5,"fingerprint":1234567,"answer":true}`,
+		`{"type":"ranges","from":"p","generation":3,"ranges":[{"depth":1,"prefix":2,"nodes":3,"fingerprint":99}],` +
+			`"covered":[{"depth":2,"prefix":33,"nodes":0,"fingerprint":0}],"digest":{"complete":false,"entries":[{"id":"q","generation":3,"flags":0,"max_version":2,"gc_version":0}]}}`,
 	} {
 		addr, _ := fakeNode(t, func(req []byte) []byte { return req })
 		code, out, errOut := runCLI(t, nil, "", "inject", "-wait", "5s", "-count", "1", addr, msg)
@@ -242,6 +244,7 @@ func TestInjectEncodesEveryType(t *testing.T) {
 	for _, bad := range []string{
 		`{"type":"syn",` + delta + `}`, `{"type":"ack",` + digest + `}`, `{"type":"heartbeat",` + delta + `}`,
 		`{"type":"ack","seq":1}`, `{"type":"syn","hops":1}`, `{"type":"syn","fingerprint":1}`, `{"type":"sum",` + delta + `}`,
+		`{"type":"syn","ranges":[{"depth":1,"prefix":0,"nodes":0,"fingerprint":0}]}`, `{"type":"ranges",` + delta + `}`,
 	} {
 		code, _, _ := runCLI(t, nil, "", "inject", "127.0.0.1:1", bad)
 		require.Equal(t, exitUsage, code, bad)

@@ -13,7 +13,9 @@ import (
 // The JSON form of a gossip message, read by inject and printed for each
 // reply. Field names follow internal/wire; the header's cluster ID is
 // "cluster" and its message type "type". A heartbeat carries generation,
-// seq, heard, subjects and max_version; a push hops and a delta.
+// seq, heard, subjects and max_version; a push hops and a delta; a sum
+// generation, nodes, fingerprint and answer; a ranges generation, ranges,
+// covered and a digest.
 //
 //	{"type": "syn", "from": "probe",
 //	 "digest": {"complete": true, "entries": [
@@ -26,9 +28,9 @@ import (
 
 // messageJSON is one gossip message.
 type messageJSON struct {
-	// Type is "syn", "synack", "ack", "heartbeat", "push", "sum" or, in replies
-	// only, "wrongcluster" or "unauthenticated" (the node could not
-	// authenticate what was sent: a key or encryption mismatch).
+	// Type is "syn", "synack", "ack", "heartbeat", "push", "sum", "ranges"
+	// or, in replies only, "wrongcluster" or "unauthenticated" (the node
+	// could not authenticate what was sent: a key or encryption mismatch).
 	Type string `json:"type"`
 	// Cluster is the header's cluster ID; in input, empty means -cluster.
 	Cluster string `json:"cluster,omitempty"`
@@ -39,7 +41,7 @@ type messageJSON struct {
 	// Bytes is, in replies, the datagram's size.
 	Bytes  int         `json:"bytes,omitempty"`
 	From   string      `json:"from,omitempty"`
-	Digest *digestJSON `json:"digest,omitempty"` // syn, synack
+	Digest *digestJSON `json:"digest,omitempty"` // syn, synack, ranges
 	Delta  *deltaJSON  `json:"delta,omitempty"`  // synack, ack, push
 	// Heartbeat fields.
 	Generation uint64 `json:"generation,omitempty"`
@@ -55,8 +57,42 @@ type messageJSON struct {
 	Nodes       uint64 `json:"nodes,omitempty"`
 	Fingerprint uint64 `json:"fingerprint,omitempty"`
 	Answer      bool   `json:"answer,omitempty"`
+	// Ranges fields (and Generation, Digest): range fingerprints to
+	// compare, and the ranges whose every node the digest lists.
+	Ranges  []rangeJSON `json:"ranges,omitempty"`
+	Covered []rangeJSON `json:"covered,omitempty"`
 	// Error is, in replies, why the datagram could not be read.
 	Error string `json:"error,omitempty"`
+}
+
+// rangeJSON is a part of the ID space (see wire.Range).
+type rangeJSON struct {
+	Depth       uint64 `json:"depth"`
+	Prefix      uint64 `json:"prefix"`
+	Nodes       uint64 `json:"nodes"`
+	Fingerprint uint64 `json:"fingerprint"`
+}
+
+func rangesToWire(rs []rangeJSON) []wire.Range {
+	if rs == nil {
+		return nil
+	}
+	out := make([]wire.Range, len(rs))
+	for i, r := range rs {
+		out[i] = wire.Range{Depth: r.Depth, Prefix: r.Prefix, Nodes: r.Nodes, Fingerprint: r.Fingerprint}
+	}
+	return out
+}
+
+func rangesFromWire(rs []wire.Range) []rangeJSON {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]rangeJSON, len(rs))
+	for i, r := range rs {
+		out[i] = rangeJSON{Depth: r.Depth, Prefix: r.Prefix, Nodes: r.Nodes, Fingerprint: r.Fingerprint}
+	}
+	return out
 }
 
 type digestJSON struct {
@@ -99,7 +135,7 @@ type entryJSON struct {
 var msgTypes = map[string]wire.MsgType{
 	"syn": wire.MsgSyn, "synack": wire.MsgSynAck, "ack": wire.MsgAck, "wrongcluster": wire.MsgWrongCluster,
 	"heartbeat": wire.MsgHeartbeat, "push": wire.MsgPush, "unauthenticated": wire.MsgUnauthenticated,
-	"sum": wire.MsgSum,
+	"sum": wire.MsgSum, "ranges": wire.MsgRanges,
 }
 
 var statusNames = map[uint8]string{wire.StatusSet: "set", wire.StatusDeleted: "deleted", wire.StatusLeft: "left"}
@@ -118,20 +154,22 @@ func parseMessage(data []byte) (*messageJSON, error) {
 	}
 	m.Type = strings.ToLower(m.Type)
 	switch m.Type {
-	case "syn", "synack", "ack", "heartbeat", "push", "sum":
+	case "syn", "synack", "ack", "heartbeat", "push", "sum", "ranges":
 	case "":
-		return nil, errors.New(`message JSON: no "type" (syn, synack, ack, heartbeat, push or sum)`)
+		return nil, errors.New(`message JSON: no "type" (syn, synack, ack, heartbeat, push, sum or ranges)`)
 	default:
-		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat, push or sum", m.Type)
+		return nil, fmt.Errorf("message JSON: type %q: want syn, synack, ack, heartbeat, push, sum or ranges", m.Type)
 	}
 	hasHeartbeat := m.Seq != 0 || m.Since != 0 || m.Heard != 0 || m.Subjects != 0 || m.MaxVersion != 0 ||
-		m.Generation != 0 && m.Type != "sum"
+		m.Generation != 0 && m.Type != "sum" && m.Type != "ranges"
 	switch {
-	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat" || m.Type == "sum"):
+	case m.Delta != nil && (m.Type == "syn" || m.Type == "heartbeat" || m.Type == "sum" || m.Type == "ranges"):
 		return nil, fmt.Errorf("message JSON: a %s has no delta", m.Type)
 	case (m.Nodes != 0 || m.Fingerprint != 0 || m.Answer) && m.Type != "sum":
 		return nil, fmt.Errorf("message JSON: nodes, fingerprint and answer are a sum's, not a %s's", m.Type)
-	case m.Digest != nil && m.Type != "syn" && m.Type != "synack":
+	case (m.Ranges != nil || m.Covered != nil) && m.Type != "ranges":
+		return nil, fmt.Errorf("message JSON: ranges and covered are a ranges', not a %s's", m.Type)
+	case m.Digest != nil && m.Type != "syn" && m.Type != "synack" && m.Type != "ranges":
 		return nil, fmt.Errorf("message JSON: a %s has no digest", m.Type)
 	case hasHeartbeat && m.Type != "heartbeat":
 		return nil, fmt.Errorf("message JSON: generation, seq, heard, subjects and max_version are a heartbeat's, not a %s's", m.Type)
@@ -170,6 +208,13 @@ func (m *messageJSON) body() (wire.MsgType, []byte, error) {
 		return t, wire.AppendPush(nil, &wire.Push{From: m.From, Hops: m.Hops, Delta: d}), nil
 	case wire.MsgSum:
 		return t, wire.AppendSum(nil, &wire.Sum{From: m.From, Generation: m.Generation, Nodes: m.Nodes, Fingerprint: m.Fingerprint, Answer: m.Answer}), nil
+	case wire.MsgRanges:
+		d := wire.Digest{}
+		if m.Digest != nil {
+			d = m.Digest.wire()
+		}
+		return t, wire.AppendRanges(nil, &wire.Ranges{From: m.From, Generation: m.Generation, Ranges: rangesToWire(m.Ranges),
+			Covered: rangesToWire(m.Covered), Digest: d}), nil
 	}
 	return 0, nil, fmt.Errorf("cannot send a %q message", m.Type)
 }
@@ -258,6 +303,15 @@ func decodeMessage(t wire.MsgType, body []byte) (*messageJSON, error) {
 			return nil, err
 		}
 		m.Type, m.From, m.Generation, m.Nodes, m.Fingerprint, m.Answer = "sum", s.From, s.Generation, s.Nodes, s.Fingerprint, s.Answer
+	case wire.MsgRanges:
+		var r wire.Ranges
+		if err := wire.DecodeRanges(body, &r); err != nil {
+			return nil, err
+		}
+		m.Type, m.From, m.Generation, m.Ranges, m.Covered = "ranges", r.From, r.Generation, rangesFromWire(r.Ranges), rangesFromWire(r.Covered)
+		if len(r.Digest.Entries) > 0 {
+			m.Digest = digestFromWire(&r.Digest)
+		}
 	case wire.MsgWrongCluster:
 		m.Type = "wrongcluster"
 	case wire.MsgUnauthenticated:
