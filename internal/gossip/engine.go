@@ -82,8 +82,10 @@ type Engine struct {
 	healedAt        int64 // when a node removed in a large cut last came back (phi.Params.Mono)
 	probationEnd    time.Time
 	// Pushing (push.go): this node's version pushed so far, and whether a
-	// write waits to be pushed.
-	pushed       uint64
+	// write waits to be pushed; pushedRound is pushed when this round
+	// began, pushFloor when the previous one did.
+	pushed                 uint64
+	pushedRound, pushFloor uint64
 	pushDue      bool
 	pushScratch  []string
 	pushPicked   []*nodeState

@@ -88,7 +88,7 @@ func (e *Engine) flushPush(now time.Time) {
 	var nodes []wire.NodeDelta
 	if own {
 		hops = 0
-		if nd, ok := e.fillNodeDelta(deltaCandidate{n: e.self, from: e.pushed, rank: rankStale}, e.cfg.MaxPacketSize, 0); ok {
+		if nd, ok := e.fillNodeDelta(deltaCandidate{n: e.self, from: e.pushFrom(), rank: rankStale}, e.cfg.MaxPacketSize, 0); ok {
 			nodes = append(nodes, nd)
 		}
 		e.pushed = e.self.maxVersion
@@ -125,6 +125,29 @@ func (e *Engine) flushPush(now time.Time) {
 		e.pushQueue = append(e.pushQueue, nodes[:min(len(nodes), maxPushQueue)]...)
 	}
 	e.pushExcept = e.pushExcept[:0]
+}
+
+// pushFrom returns the version after which this node's own push carries
+// its entries: not only what it wrote since its last push but, when that
+// costs at most a quarter of a datagram, everything since the round
+// before began. A push whose entries start above the version a receiver
+// holds is a gap it cannot apply (it waits for anti-entropy), so without
+// the overlap one lost push would make every later push useless to its
+// receivers until an exchange repairs them; with it, the next push
+// repairs them.
+func (e *Engine) pushFrom() uint64 {
+	if e.pushFloor >= e.pushed {
+		return e.pushed
+	}
+	size := 0
+	for _, kv := range e.self.entriesAfter(e.pushFloor) {
+		we := kv.wire()
+		size += we.Size()
+		if size > e.cfg.MaxPacketSize/4 {
+			return e.pushed
+		}
+	}
+	return e.pushFloor
 }
 
 // pushDueAt returns when waiting pushes may go out (zero: none wait).

@@ -19,6 +19,7 @@ func (e *Engine) round(now time.Time) {
 	e.sendHeartbeats(now)
 	e.probeBudget = probesPerRound
 	e.transferAsks, e.transferAsksBefore = 0, e.transferAsks
+	e.pushFloor, e.pushedRound = e.pushedRound, e.pushed
 	targets, live := e.chooseTargets(e.exchangesPerRound())
 	for i, addr := range targets {
 		if i < live {
