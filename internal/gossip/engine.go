@@ -86,14 +86,14 @@ type Engine struct {
 	// began, pushFloor when the previous one did.
 	pushed                 uint64
 	pushedRound, pushFloor uint64
-	pushDue      bool
-	pushScratch  []string
-	pushPicked   []*nodeState
-	pushQueue    []wire.NodeDelta // learnt from pushes, to forward
-	pushHops     uint64           // the least hop count in pushQueue
-	pushExcept   []string         // IDs the next push skips
-	lastPush     time.Time
-	forwardFresh []*nodeState
+	pushDue                bool
+	pushScratch            []string
+	pushPicked             []*nodeState
+	pushQueue              []wire.NodeDelta // learnt from pushes, to forward
+	pushHops               uint64           // the least hop count in pushQueue
+	pushExcept             []string         // IDs the next push skips
+	lastPush               time.Time
+	forwardFresh           []*nodeState
 
 	rng       *rand.Rand
 	nextRound time.Time // when the next gossip round is due
