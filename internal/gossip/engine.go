@@ -234,7 +234,7 @@ func (e *Engine) wakeAt() time.Time {
 	if e.decideAt != 0 {
 		decide = e.fd.At(e.decideAt)
 	}
-	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd, e.pushDueAt(), e.nextTransfer()} {
+	for _, at := range [...]time.Time{e.join.due(), e.leave.due(), e.nextConviction(), e.nextExpectation(), e.nextAdmission(), decide, e.rejoinAt, e.probationEnd, e.pushDueAt(), e.nextTransfer(), e.followUpAt()} {
 		if !at.IsZero() && at.Before(t) {
 			t = at
 		}
@@ -264,8 +264,9 @@ func (e *Engine) Tick(now time.Time) {
 // admits pending incarnations whose hold is over, runs this node's rejoin
 // and probation timers, and pushes what this node wrote.
 func (e *Engine) settle(now time.Time) {
-	if a := e.join.followUp; a != "" {
-		e.join.followUp = ""
+	if e.followUpDue(now) { // join.go
+		a := e.join.followUp
+		e.join.followUp, e.join.followAt = "", time.Time{}
 		e.sendSyn(a)
 	}
 	e.expireGhosts(now)

@@ -38,7 +38,8 @@ type joinState struct {
 	since     time.Time           // when the join started
 	deadline  time.Time           // zero: none
 	retryAt   time.Time
-	followUp  string // a seed that answered: exchange with it again now
+	followUp  string    // a seed that answered: exchange with it again soon
+	followAt  time.Time // when: zero until settle sets it (followUpDue)
 }
 
 func (j *joinState) init() {
@@ -182,12 +183,36 @@ func (e *Engine) joinTimers(now time.Time) {
 // heard notes a valid datagram from addr, which ends a join waiting on it.
 // The answer to a joiner's first Syn is bounded (the seed does not know it
 // yet, see replyLimit); by its Ack the joiner is known, so a second
-// exchange, at once, brings it full datagrams of the cluster's state.
+// exchange brings it full datagrams of the cluster's state, and the stream
+// of transfer.go. The second Syn waits a push gap (followUpDue): sent at
+// once, it could overtake the Ack and reach a seed that does not know the
+// joiner yet, which would answer it bounded again, and stream nothing.
 func (e *Engine) heard(addr string) {
 	if _, ok := e.join.wait[addr]; ok && e.join.active {
 		e.joinDone(nil)
 		e.join.followUp = addr
 	}
+}
+
+// followUpDue reports whether the second exchange with the seed that
+// answered is due at now, and schedules it when it is first asked.
+func (e *Engine) followUpDue(now time.Time) bool {
+	j := &e.join
+	if j.followUp == "" {
+		return false
+	}
+	if j.followAt.IsZero() {
+		j.followAt = now.Add(e.pushGap())
+	}
+	return !now.Before(j.followAt)
+}
+
+// followUpAt returns when the second exchange is due (zero: none waits).
+func (e *Engine) followUpAt() time.Time {
+	if e.join.followUp == "" {
+		return time.Time{}
+	}
+	return e.join.followAt
 }
 
 func (e *Engine) joinDone(err error) {
