@@ -212,8 +212,13 @@ func (e *Engine) applyDigest(d *wire.Digest, from string, now time.Time) {
 			if de.MaxVersion > n.maxVersion {
 				e.markBehind(n)
 			}
-			if n.status == statusDead && n.cutLarge && de.Flags&wire.DigestRemoved == 0 {
-				e.healedBy(n, from, now)
+			if n.status == statusDead && de.Flags&wire.DigestRemoved == 0 {
+				switch {
+				case n.cutLarge:
+					e.healedBy(n, from, now)
+				case n.cutLocal:
+					e.retakeLocalCut(n, from, now)
+				}
 			}
 		}
 	}
@@ -236,6 +241,24 @@ func (e *Engine) healedBy(n *nodeState, from string, now time.Time) {
 	e.markPending(n, now)
 	e.admit(n, now)
 	n.spareUntil = e.fd.Mono(now.Add(e.freshHold()))
+}
+
+// retakeLocalCut takes a member's digest holding n, which this node
+// removed alone while cut off from everyone, as a reason to try n again:
+// n must earn admission as a pending node does (first-hand evidence, a
+// probe), at most once per freshHold. Nobody else removed n, and since a
+// removal made alone is not flagged to others (see digestEntry), n never
+// learns of it and never rejoins: without this, this node would hold a
+// member of the cluster dead for as long as both run.
+func (e *Engine) retakeLocalCut(n *nodeState, from string, now time.Time) {
+	if p := e.nodes[from]; p == nil || p.status != statusLive || e.removed() {
+		return
+	}
+	if e.fd.Mono(now)-n.statusSince < int64(e.freshHold()) {
+		return
+	}
+	e.markPending(n, now)
+	e.startPending(n, fromRelay, false, now)
 }
 
 // noteVersionSeen records that a peer's digest listed n's current
