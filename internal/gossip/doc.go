@@ -2,7 +2,8 @@
 // cluster state (every node's versioned keys and generations), scuttlebutt
 // reconciliation (digests and deltas cut to fit a datagram, opened by the
 // fingerprint of the view so that equal views cost two small datagrams,
-// and state streamed to a node that lacks most of it), changes
+// narrowed down by range fingerprints when views differ, and state
+// streamed to a node that lacks most of it), changes
 // pushed at once, liveness by K observers per node (direct heartbeats,
 // phi-accrual and loss on each edge, alerts replicated as state, verdicts
 // when most observers agree, admission and probation), tombstone

@@ -170,7 +170,8 @@ type Heartbeat struct {
 // the sender's whole view (see the gossip package's fingerprint.go). A
 // receiver whose view has the same fingerprint answers with its own Sum,
 // Answer set, and the exchange is over; one whose view differs opens a full
-// exchange with a Syn instead. An Answer is never answered.
+// exchange with a Syn instead, or range reconciliation with a Ranges. An
+// Answer is never answered.
 type Sum struct {
 	_struct     struct{} `codec:",toarray"` //nolint:unused
 	From        string
