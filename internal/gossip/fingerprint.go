@@ -113,10 +113,7 @@ func (e *Engine) CheckFingerprint() error {
 		return fmt.Errorf("gossip: %s: view fingerprint %x, computed %x", e.self.id, e.fp, sum)
 	}
 	if e.rt != nil {
-		want := newRangeTree()
-		for _, n := range e.sorted {
-			want.add(n.key, n.fp, 1)
-		}
+		want := e.rangeTreeOfView() // ranges.go
 		for d := range want.level {
 			for p, s := range want.level[d] {
 				if e.rt.level[d][p] != s {

@@ -93,12 +93,18 @@ func validRange(r *wire.Range) bool {
 // complete digest fits one datagram never needs it.
 func (e *Engine) rangeSums() *rangeTree {
 	if e.rt == nil {
-		e.rt = newRangeTree()
-		for _, n := range e.sorted {
-			e.rt.add(n.key, n.fp, 1)
-		}
+		e.rt = e.rangeTreeOfView()
 	}
 	return e.rt
+}
+
+// rangeTreeOfView computes the range sums of the view from scratch.
+func (e *Engine) rangeTreeOfView() *rangeTree {
+	t := newRangeTree()
+	for _, n := range e.sorted {
+		t.add(n.key, n.fp, 1)
+	}
+	return t
 }
 
 // rangesPay reports whether a difference is better found by ranges than
