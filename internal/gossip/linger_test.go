@@ -34,3 +34,27 @@ func TestDroppedObserversLinger(t *testing.T) {
 	e.noteObserversChanged([]*nodeState{p[0]}, nil)
 	require.Equal(t, []*nodeState{p[3], p[0]}, e.lingerers(T0, []*nodeState{p[1], p[1]}))
 }
+
+// An edge this node does not judge (the subject's rings count it among its
+// observers, its own do not) is kept while heartbeats arrive, and dropped
+// once they stopped for longer than a subject lingers: a bootstrap, whose
+// rings move all the time, would otherwise leave every node checking the
+// edges of dozens of former subjects at every input.
+func TestUnjudgedEdgesDropped(t *testing.T) {
+	e := newNode(t, testConfig("a"), 1, nil)
+	n := &nodeState{id: "p0", status: statusLive}
+	e.nodes[n.id] = n
+	ed := e.edgeOf(n)
+	ed.window.Heartbeat(T0)
+	ed.calmUntil = ed.window.CalmUntil()
+	e.edges = append(e.edges, n)
+	require.False(t, e.judges(n))
+
+	e.checkEdges(T0.Add(e.cfg.GossipInterval))
+	require.Equal(t, []*nodeState{n}, e.edges, "heard lately: kept")
+	require.False(t, n.isAlerted(), "not ours to convict")
+
+	e.checkEdges(T0.Add(e.lingerFor() + 3*e.cfg.GossipInterval))
+	require.Empty(t, e.edges, "silent longer than a lingering subject: dropped")
+	require.False(t, n.isAlerted())
+}

@@ -329,6 +329,7 @@ func (e *Engine) checkEdges(now time.Time) {
 	}
 	e.startExpected(now)
 	m := e.fd.Mono(now)
+	var stale []*nodeState
 	for _, n := range e.edges {
 		if n.isAlerted() {
 			if (n.status == statusLive || n.status == statusPending) && !e.judges(n) {
@@ -342,6 +343,13 @@ func (e *Engine) checkEdges(now time.Time) {
 		}
 		switch p := ed.window.Phi(now); {
 		case !e.judges(n):
+			if m-ed.window.LastMono() > int64(e.lingerFor()+2*e.cfg.GossipInterval) {
+				// Not ours, and silent for longer than a subject that
+				// dropped this node lingers: forget the edge (a heartbeat
+				// starts it again).
+				stale = append(stale, n)
+				continue
+			}
 			// Not ours to convict now: look again in a round.
 			ed.calmUntil = m + int64(e.cfg.GossipInterval)
 		case p > e.cfg.Detector.PhiThreshold:
@@ -354,6 +362,9 @@ func (e *Engine) checkEdges(now time.Time) {
 			// calmUntil errs early by a hair: look again a little later.
 			ed.calmUntil = m + int64(time.Millisecond)
 		}
+	}
+	for _, n := range stale {
+		e.dropEdge(n)
 	}
 }
 
