@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -124,11 +125,11 @@ func (e *Engine) startPending(n *nodeState, src source, wasCutLarge bool, now ti
 			e.admit(n, now)
 			return
 		}
-		n.admitAt = e.fd.Mono(now.Add(e.freshHold()))
+		e.setAdmitAt(n, e.fd.Mono(now.Add(e.freshHold())))
 		e.queueProbe(n) // probe.go: its answer admits it earlier
 	default:
 		if _, ok := n.getRaw(probationKey); ok {
-			n.admitAt = n.statusSince // announced already: admit if no alerts
+			e.setAdmitAt(n, n.statusSince) // announced already: admit if no alerts
 		}
 	}
 }
@@ -149,7 +150,7 @@ func (e *Engine) evidence(n *nodeState, now time.Time) {
 // noteProbationKey takes a rejoin's announcement that its probation ended.
 func (e *Engine) noteProbationKey(n *nodeState, now time.Time) {
 	if n.status == statusPending && rejoinsOf(n.generation) > 0 {
-		n.admitAt = e.fd.Mono(now)
+		e.setAdmitAt(n, e.fd.Mono(now))
 		e.admitIfClear(n, now)
 	}
 }
@@ -157,15 +158,31 @@ func (e *Engine) noteProbationKey(n *nodeState, now time.Time) {
 // checkAdmissions admits the pending incarnations whose hold is over.
 func (e *Engine) checkAdmissions(now time.Time) {
 	m := e.fd.Mono(now)
+	if m < e.admitDue {
+		return
+	}
+	e.admitDue = math.MaxInt64
 	for i := 0; i < len(e.pendingList); i++ {
 		n := e.pendingList[i]
 		if n.admitAt != phi.NoTime && m >= n.admitAt {
 			e.admitIfClear(n, now)
 			if !n.inPending {
 				i--
+				continue
 			}
 		}
+		if n.admitAt != phi.NoTime {
+			e.admitDue = min(e.admitDue, n.admitAt)
+		}
 	}
+}
+
+// setAdmitAt sets when pending n's probation ends, keeping admitDue, the
+// earliest such time, a lower bound of them all (checkAdmissions then
+// looks at the pending list only when one may be due).
+func (e *Engine) setAdmitAt(n *nodeState, at int64) {
+	n.admitAt = at
+	e.admitDue = min(e.admitDue, at)
 }
 
 // admitIfClear admits pending n unless at least L of its expected
@@ -181,7 +198,7 @@ func (e *Engine) admitIfClear(n *nodeState, now time.Time) {
 	if e.explicitAlerts(n, obs) >= l {
 		// Held back: its observers' verdict decides, or their alerts
 		// are withdrawn and it is admitted when looked at again.
-		n.admitAt = e.fd.Mono(now.Add(e.cfg.GossipInterval))
+		e.setAdmitAt(n, e.fd.Mono(now.Add(e.cfg.GossipInterval)))
 		return
 	}
 	e.admit(n, now)
@@ -205,16 +222,10 @@ func (e *Engine) admit(n *nodeState, now time.Time) {
 // nextAdmission returns the earliest hold end among pending incarnations
 // (zero: none).
 func (e *Engine) nextAdmission() time.Time {
-	t := int64(phi.NoTime)
-	for _, n := range e.pendingList {
-		if n.admitAt != phi.NoTime && (t == phi.NoTime || n.admitAt < t) {
-			t = n.admitAt
-		}
-	}
-	if t == phi.NoTime {
+	if e.admitDue == math.MaxInt64 || len(e.pendingList) == 0 {
 		return time.Time{}
 	}
-	return e.fd.At(t)
+	return e.fd.At(e.admitDue)
 }
 
 // removed reports whether this node's incarnation has been removed and it

@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -77,6 +78,7 @@ type Engine struct {
 	// Admission (admission.go): pending incarnations, and this node's own
 	// rejoin after a removal and the end of its probation (zero: none).
 	pendingList     []*nodeState
+	admitDue        int64 // at or before every pending admitAt (math.MaxInt64: none)
 	rejoinAt        time.Time
 	rejoinPartition bool  // the removal was mutual: a partition
 	healedAt        int64 // when a node removed in a large cut last came back (phi.Params.Mono)
@@ -193,6 +195,7 @@ func New(cfg Config, p Params) (*Engine, error) {
 		rings:       newRingSet(cfg.Observers),
 		recent:      make(map[string]int64),
 		alerts:      make(alertIndex),
+		admitDue:    math.MaxInt64,
 	}
 	if e.nextRound.IsZero() {
 		e.nextRound = p.Now.Add(cfg.GossipInterval)

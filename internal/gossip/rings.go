@@ -24,6 +24,8 @@ type ringSet struct {
 	k      int
 	rings  [][]*nodeState // ring r sorted by ringHash(r, id), then id
 	hashes [][]uint64     // hashes[r][i] = ringHash(r, rings[r][i].id)
+	// cache holds observersCached's answers until the members change.
+	cache map[string][]*nodeState
 }
 
 func newRingSet(k int) ringSet {
@@ -77,6 +79,7 @@ func (rs *ringSet) find(r int, id string) (i int, found bool, h uint64) {
 
 // add makes n a member.
 func (rs *ringSet) add(n *nodeState) {
+	clear(rs.cache)
 	for r := range rs.rings {
 		if i, found, h := rs.find(r, n.id); !found {
 			rs.rings[r] = slices.Insert(rs.rings[r], i, n)
@@ -87,6 +90,7 @@ func (rs *ringSet) add(n *nodeState) {
 
 // remove makes n no longer a member.
 func (rs *ringSet) remove(n *nodeState) {
+	clear(rs.cache)
 	for r := range rs.rings {
 		if i, found := rs.position(r, n.id); found {
 			rs.rings[r] = slices.Delete(rs.rings[r], i, i+1)
@@ -108,6 +112,21 @@ func (rs *ringSet) size() int {
 // every other member when there are at most K+1 counting it.
 func (rs *ringSet) observersOf(dst []*nodeState, id string) []*nodeState {
 	return rs.neighbours(dst, id, -1)
+}
+
+// observersCached is observersOf in a slice the caller must not modify,
+// computed once per ID until the members change: verdicts look up the
+// observers of the same few subjects at every alert that arrives.
+func (rs *ringSet) observersCached(id string) []*nodeState {
+	if obs, ok := rs.cache[id]; ok {
+		return obs
+	}
+	if rs.cache == nil {
+		rs.cache = make(map[string][]*nodeState)
+	}
+	obs := rs.observersOf(nil, id)
+	rs.cache[id] = obs
+	return obs
 }
 
 // subjectsOf appends to dst the distinct subjects of member id: its

@@ -53,16 +53,13 @@ func quorum(k int) (h, l int) {
 // node that still hears others is on one side of a partition, where the
 // verdicts of the observers it shares a side with decide.)
 func (e *Engine) isolated(now time.Time) bool {
-	if e.heardPeers(now) > 0 {
-		return false
-	}
 	subs := e.subjects()
 	for _, n := range subs {
 		if !n.isAlerted() {
 			return false
 		}
 	}
-	return len(subs) > 0
+	return len(subs) > 0 && e.heardPeers(now) == 0
 }
 
 // unstableHold bounds how long a subject between L and H holds back the
@@ -182,7 +179,7 @@ func (e *Engine) decide(now time.Time) {
 	silent := make([][]*nodeState, len(cands))
 	for i := range cands {
 		c := &cands[i]
-		obs := e.rings.observersOf(nil, c.n.id)
+		obs := e.rings.observersCached(c.n.id)
 		c.k = len(obs)
 		c.count = e.explicitAlerts(c.n, obs)
 		by := e.alerts[c.n.id]
