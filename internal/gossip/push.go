@@ -12,15 +12,15 @@ import (
 // Pushing. A change is not left for the next gossip rounds to find: a
 // local write (a user key, an alert, a leave, a new incarnation) is sent at
 // once, at the end of the input that made it, to pushFanout (twice
-// GossipNodes) random members, and every node that learns something new
-// from a push forwards that node delta once, one hop further, to as many
-// random members of its own. A node forwards a given version at most once,
-// since the second time it is not new to it, so a change costs about
-// N × pushFanout datagrams in all (fewer under load: see the pace below)
-// and reaches all but a few in a thousand nodes in a few network round
-// trips;
-// Hops bounds the chain as a safety net. The periodic anti-entropy
-// exchange repairs what pushes lost. A push never exceeds MaxPacketSize:
+// GossipNodes) random members and its successor on the first ring, and
+// every node that learns something new from a push forwards that node
+// delta once, one hop further, to as many members of its own. A node
+// forwards a given version at most once, since the second time it is not
+// new to it, so a change costs about N × (pushFanout+1) datagrams in all
+// (fewer under load: see the pace below) and reaches every node but a
+// handful in a few network round trips (see pushFanout); Hops bounds the
+// chain as a safety net. The periodic anti-entropy exchange repairs what
+// pushes lost. A push never exceeds MaxPacketSize:
 // what does not fit is left to anti-entropy.
 //
 // Pushes are paced: a node sends at most one push to each of its targets
@@ -212,21 +212,36 @@ func (e *Engine) emitPush(hops uint64, nodes []wire.NodeDelta, targets []string)
 	return carried
 }
 
-// pushFanout is how many members a push goes to: twice GossipNodes. A
-// change forwarded once by every node it reaches, each to f others, misses
-// about e^-f(1-miss) of the nodes: 6 % with f = 3, 0.25 % with f = 6, at
-// any cluster size, so that anti-entropy repairs a handful, not a
-// twentieth of the cluster.
+// pushFanout is how many random members a push goes to: twice
+// GossipNodes. A change forwarded once by every node it reaches, each to f
+// random others, misses about e^-f of the nodes: 6 % with f = 3, 0.25 %
+// with f = 6, at any cluster size. In a 1000-node cluster that is still a
+// miss or two for most changes, each left to wait for the writer's next
+// push or an exchange. So a push also goes to the pusher's successor on
+// the first ring (ringSuccessor): every member is some member's
+// successor, and a node that no random copy reached gets the change from
+// its predecessor, unless the predecessor lacks it too, and so on along
+// the ring: a node lacks it only when a whole run of its predecessors
+// does, about e^-f per node of the run. Measured with an increment every
+// millisecond at 1000 nodes: the time until an increment is everywhere,
+// p99, is 2.7 s with 6 random targets, 1.6 s with 8, 1.4 s with 5 and
+// the successor, 0.7 s with 6 and the successor.
 func (e *Engine) pushFanout() int { return 2 * e.cfg.GossipNodes }
 
-// pushTargets returns up to pushFanout distinct random members' addresses,
-// not this node's nor those of noPushTo: random picks on the members' ring, so that the cost does
-// not grow with the cluster.
+// pushTargets returns the addresses of this node's ring successor and of
+// up to pushFanout more distinct random members, neither this node nor
+// those of noPushTo: random picks on the members' ring, so that the cost
+// does not grow with the cluster.
 func (e *Engine) pushTargets() []string {
 	ring := e.rings.rings[0]
 	k := min(e.pushFanout(), e.liveCount())
 	out := e.pushScratch[:0]
 	picked := e.pushPicked[:0]
+	if s := e.ringSuccessor(); s != nil && k > 0 && !slices.Contains(e.pushExcept, s.id) {
+		picked = append(picked, s)
+		out = append(out, s.addr)
+		k++
+	}
 	for tries := 0; len(out) < k && tries < 8*k+len(ring)/8; tries++ {
 		n := ring[e.rng.IntN(len(ring))]
 		if n == e.self || !member(n) || slices.Contains(picked, n) || slices.Contains(e.pushExcept, n.id) {
@@ -237,6 +252,22 @@ func (e *Engine) pushTargets() []string {
 	}
 	e.pushScratch, e.pushPicked = out[:0], picked[:0]
 	return slices.Clone(out)
+}
+
+// ringSuccessor returns the member after this node on the first ring (nil:
+// none but itself).
+func (e *Engine) ringSuccessor() *nodeState {
+	ring := e.rings.rings[0]
+	i, found := e.rings.position(0, e.self.id)
+	if !found || len(ring) < 2 {
+		return nil
+	}
+	for j := 1; j < len(ring); j++ {
+		if n := ring[(i+j)%len(ring)]; n != e.self && member(n) {
+			return n
+		}
+	}
+	return nil
 }
 
 // handlePush applies a push and queues, to forward once, what was new to
