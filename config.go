@@ -42,8 +42,11 @@ type Config struct {
 	// advertises the bound address; any other must be "host:port" with a
 	// port from 1 to 65535.
 	Node Node
-	// GossipNodes is the number of random live peers gossiped with per
-	// GossipInterval. 0 means 3.
+	// GossipNodes sets how many random live peers a node gossips with: a
+	// change is pushed to twice GossipNodes of them (and to the node's
+	// successor on the first observer ring), and with DisablePush a node
+	// starts GossipNodes anti-entropy exchanges per GossipInterval instead
+	// of one. 0 means 3.
 	GossipNodes int
 	// GossipInterval is the interval between gossip rounds; each round also
 	// increments this node's heartbeat.

@@ -22,7 +22,8 @@ type KeyChange struct {
 // unless earlier notifications are still being delivered, never a gossip
 // round later (a TTL expires at the first round after its deadline). A remote change is
 // reported when it reaches this node: pushed at once by its writer to
-// GossipNodes peers, which forward it once, it usually arrives within a few
+// twice GossipNodes peers and its ring successor, which forward it once,
+// it usually arrives within a few
 // network round trips, and otherwise (a lost push, Config.DisablePush)
 // through the periodic exchanges, within a few gossip rounds (about log3 N
 // of them in a cluster of N nodes).

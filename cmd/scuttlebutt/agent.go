@@ -61,7 +61,7 @@ func agentFlags(fs *flag.FlagSet) *agentOptions {
 	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:9112", "host:port of the HTTP API, metrics and dashboard; empty turns it off. The API has no authentication: keep it on loopback or a trusted network")
 	fs.BoolVar(&o.httpWrite, "http-write", false, "allow PUT and DELETE of this node's keys through the HTTP API")
 	fs.DurationVar(&o.interval, "interval", lan.GossipInterval, "gossip interval; the heartbeat rises once per interval")
-	fs.IntVar(&o.gossipNodes, "gossip-nodes", lan.GossipNodes, "live peers gossiped with per interval")
+	fs.IntVar(&o.gossipNodes, "gossip-nodes", lan.GossipNodes, "GossipNodes: a change is pushed to twice as many peers; with pushing disabled, exchanges per interval")
 	fs.IntVar(&o.maxPacketSize, "max-packet-size", lan.MaxPacketSize, fmt.Sprintf("largest datagram sent or accepted, in bytes (%d to %d)", scuttlebutt.MinPacketSize, scuttlebutt.MaxPacketSizeLimit))
 	fs.BoolVar(&o.compress, "compress", lan.EnableCompression, "compress datagrams when that makes them smaller")
 	fs.DurationVar(&o.tombstoneGrace, "tombstone-grace", lan.TombstoneGracePeriod, "how long deletions are remembered")
