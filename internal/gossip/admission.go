@@ -113,6 +113,7 @@ func (e *Engine) unlistPending(n *nodeState) {
 func (e *Engine) startPending(n *nodeState, src source, wasCutLarge bool, now time.Time) {
 	n.evidence = src != fromRelay
 	n.admitAt = phi.NoTime
+	n.probeSent, n.holdExtended = false, false
 	if rejoinsOf(n.generation) > 0 && !wasCutLarge && e.partitioned(now) {
 		wasCutLarge = true // a partition healing: see partitioned
 	}
@@ -164,7 +165,7 @@ func (e *Engine) checkAdmissions(now time.Time) {
 	e.admitDue = math.MaxInt64
 	for i := 0; i < len(e.pendingList); i++ {
 		n := e.pendingList[i]
-		if n.admitAt != phi.NoTime && m >= n.admitAt {
+		if n.admitAt != phi.NoTime && m >= n.admitAt && !e.holdEnds(n, now) {
 			e.admitIfClear(n, now)
 			if !n.inPending {
 				i--
@@ -175,6 +176,23 @@ func (e *Engine) checkAdmissions(now time.Time) {
 			e.admitDue = min(e.admitDue, n.admitAt)
 		}
 	}
+}
+
+// holdEnds extends, once, the hold of pending n that a probe asked and
+// that did not answer, and probes it again: it may have crashed after it
+// was relayed here, in which case its observers convict it before the
+// second hold ends and this node never reports it live. A node that does
+// answer is admitted at once, a round or so later than by the hold alone.
+// It reports whether it extended the hold.
+func (e *Engine) holdEnds(n *nodeState, now time.Time) bool {
+	if n.evidence || !n.probeSent || n.holdExtended {
+		return false
+	}
+	n.holdExtended = true
+	e.setAdmitAt(n, e.fd.Mono(now.Add(e.freshHold())))
+	n.probedGen = 0
+	e.queueProbe(n)
+	return true
 }
 
 // setAdmitAt sets when pending n's probation ends, keeping admitDue, the

@@ -64,6 +64,7 @@ type Engine struct {
 	// transferAsksBefore those of the previous round (transfer.go).
 	transferAsks, transferAsksBefore int
 	probeBudget                      int // probes left this round
+	probeRate                        int // probes a round while the queue drains (probe.go)
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
 	alerts        alertIndex

@@ -101,8 +101,12 @@ type nodeState struct {
 	// ed is the heartbeat edge between this node and the peer, nil when
 	// there is none: a node has O(K) of them, not O(N) (see edge).
 	ed *edge
-	// probedGen: the incarnation this node last probed (probe.go).
-	probedGen uint64
+	// probedGen: the incarnation this node last probed (probe.go);
+	// probeSent: a probe of it went out while pending; holdExtended: its
+	// hold ended unanswered and runs once more (admission.go, holdEnds).
+	probedGen    uint64
+	probeSent    bool
+	holdExtended bool
 
 	tombstones int // entries with StatusDeleted, so GC skips nodes without
 	ttls       int // local entries with a TTL (self only)

@@ -12,13 +12,34 @@ import (
 // lists this node and the probed node as held here (a few dozen bytes),
 // and the SynAck that comes back, listing its sender at the incarnation
 // held, is the first-hand evidence that admits it at once; it carries the
-// probed node's state that this node lacks, too. A node that does not answer waits out
-// the hold as before. At most probesPerRound go out each round, so that a
-// joiner of a large cluster probes it over a few rounds rather than in
-// one burst, and nodes the budget leaves out are admitted by their hold.
+// probed node's state that this node lacks, too. A node that does not
+// answer waits out the hold, then a second one, probed once more: had it
+// crashed after it was relayed here, its observers convict it meanwhile,
+// and this node never reports it live (admission.go, holdEnds).
+//
+// Probes are spread over the hold: each round at least probesPerRound go
+// out, and more when the queue is long, so that it is through two rounds
+// before the hold ends: a joiner of a large cluster probes it over a few
+// rounds rather than in one burst, yet every node it holds before its
+// hold ends (with 32 a round, a joiner of 200 nodes or more admitted the
+// rest by the hold alone, and reported live some that had crashed since).
 
-// probesPerRound bounds the probes one node sends per gossip round.
+// probesPerRound is the least number of probes one node may send per
+// gossip round.
 const probesPerRound = 32
+
+// probeBudgetFor returns how many probes may go out this round: enough
+// that the queue is through two rounds before a hold that started with it
+// ends. The rate set when the queue grew holds until it is empty.
+func (e *Engine) probeBudgetFor() int {
+	if len(e.probeQ) == 0 {
+		e.probeRate = probesPerRound
+		return e.probeRate
+	}
+	rounds := max(1, int(e.freshHold()/e.cfg.GossipInterval)-2)
+	e.probeRate = max(e.probeRate, probesPerRound, (len(e.probeQ)+rounds-1)/rounds)
+	return e.probeRate
+}
 
 // queueProbe schedules a probe of n, pending on relayed news.
 func (e *Engine) queueProbe(n *nodeState) {
@@ -42,6 +63,7 @@ func (e *Engine) sendProbes() {
 		}
 		e.probeBudget--
 		e.stats.ProbesSent++
+		n.probeSent = true
 		e.sendProbe(n)
 	}
 	clear(e.probeQ[:sent])

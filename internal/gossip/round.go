@@ -17,7 +17,7 @@ func (e *Engine) round(now time.Time) {
 	e.collectTombstones(now)
 	e.forgetUnansweredSyns(now)
 	e.sendHeartbeats(now)
-	e.probeBudget = probesPerRound
+	e.probeBudget = e.probeBudgetFor()
 	e.transferAsks, e.transferAsksBefore = 0, e.transferAsks
 	e.pushFloor, e.pushedRound = e.pushedRound, e.pushed
 	targets, live := e.chooseTargets(e.exchangesPerRound())

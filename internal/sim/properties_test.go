@@ -71,18 +71,19 @@ func TestFlipFlopDoesNotFlap(t *testing.T) {
 }
 
 // Nodes restarting and joining during churn: no healthy node is
-// convicted, and no node reports a node live that has been down longer
-// than a joiner's hold on news relayed to it (freshHold, about 6 s with
-// the defaults): a node that crashed in the seconds before a joiner
-// learnt of it may still be reported live (then dead), as with any
-// gossip whose news is in flight.
+// convicted, and no node reports a node live that was down, not even a
+// joiner that learnt of it from others' state moments before it crashed:
+// a joiner admits such a node on its answer to a probe, and one that does
+// not answer waits a second hold, within which its observers convict it.
+// (At 200 nodes a joiner holds more nodes than 32 probes a round reach
+// within the hold; before probes were spread over it and an unanswered
+// hold extended, seeds 1 and 2 each reported 2 down nodes live.)
 func TestChurnRevivesNoDownNode(t *testing.T) {
 	large(t)
-	r, err := Churn(ChurnParams{Common: Common{Nodes: 100}})
+	r, err := Churn(ChurnParams{Common: Common{Nodes: 200}})
 	require.NoError(t, err)
 	healthy(t, r)
-	require.LessOrEqual(t, r.FalseLiveEvents, 5, "NodeLive about nodes that were down")
-	require.Less(t, r.FalseLiveDownSecondsMax, 6.0, "none about a node down longer than a hold")
+	require.Zero(t, r.FalseLiveEvents, "NodeLive about nodes that were down")
 	require.Zero(t, r.FalseDeadEventsHealthy)
 	require.True(t, r.Converged)
 }
