@@ -205,14 +205,20 @@ func (e *Engine) sendRanges(addr string, limit int, split, cover []wire.Range) {
 func (e *Engine) fillCovers(m *wire.Ranges, cover []wire.Range, budget, size int) int {
 	marks := e.coverMarks(cover)
 	need := make([]int, len(cover)) // digest bytes of each cover's nodes
+	type covered struct {
+		cover int
+		de    wire.DigestEntry
+	}
+	var entries []covered // in ID order
 	for _, n := range e.sorted {
 		if i := marks[n.key>>rangeLeaf]; i > 0 {
 			de := n.digestEntry()
 			need[i-1] += de.Size()
+			entries = append(entries, covered{int(i - 1), de})
 		}
 	}
+	clear(marks)
 	in := make([]bool, len(cover))
-	count := 0
 	for i := range cover {
 		grow := cover[i].Size() + need[i] + wire.ArrayHeaderSize(len(m.Covered)+1) - wire.ArrayHeaderSize(len(m.Covered)) + 2 // the digest's header may grow
 		if size+grow > budget {
@@ -221,14 +227,12 @@ func (e *Engine) fillCovers(m *wire.Ranges, cover []wire.Range, budget, size int
 		size += grow
 		in[i] = true
 		m.Covered = append(m.Covered, cover[i])
-		count++
 	}
-	for _, n := range e.sorted {
-		if i := marks[n.key>>rangeLeaf]; i > 0 && in[i-1] {
-			m.Digest.Entries = append(m.Digest.Entries, n.digestEntry())
+	for _, c := range entries {
+		if in[c.cover] {
+			m.Digest.Entries = append(m.Digest.Entries, c.de)
 		}
 	}
-	clear(marks)
 	return size
 }
 
