@@ -23,10 +23,15 @@ import (
 // rounds rather than in one burst, yet every node it holds before its
 // hold ends (with 32 a round, a joiner of 200 nodes or more admitted the
 // rest by the hold alone, and reported live some that had crashed since).
+// At most maxProbesPerRound go out a round (about 18 kB), so a joiner of
+// more than about a thousand nodes still admits some by the hold alone.
 
 // probesPerRound is the least number of probes one node may send per
-// gossip round.
-const probesPerRound = 32
+// gossip round, maxProbesPerRound the most.
+const (
+	probesPerRound    = 32
+	maxProbesPerRound = 256
+)
 
 // probeBudgetFor returns how many probes may go out this round: enough
 // that the queue is through two rounds before a hold that started with it
@@ -37,7 +42,7 @@ func (e *Engine) probeBudgetFor() int {
 		return e.probeRate
 	}
 	rounds := max(1, int(e.freshHold()/e.cfg.GossipInterval)-2)
-	e.probeRate = max(e.probeRate, probesPerRound, (len(e.probeQ)+rounds-1)/rounds)
+	e.probeRate = min(max(e.probeRate, probesPerRound, (len(e.probeQ)+rounds-1)/rounds), maxProbesPerRound)
 	return e.probeRate
 }
 

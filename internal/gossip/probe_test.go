@@ -28,6 +28,9 @@ func TestProbeBudgetSpreadsOverTheHold(t *testing.T) {
 	require.Equal(t, want, e.probeBudgetFor(), "kept while the queue drains")
 	e.probeQ = nil
 	require.Equal(t, probesPerRound, e.probeBudgetFor())
+
+	e.probeQ = make([]*nodeState, 100*maxProbesPerRound)
+	require.Equal(t, maxProbesPerRound, e.probeBudgetFor(), "bounded")
 }
 
 // A relayed node that a probe asked and that did not answer by the end of
@@ -60,3 +63,15 @@ func TestUnansweredHoldExtendedOnce(t *testing.T) {
 // gen0 is a first incarnation's generation (no rejoins), as a start at T0
 // picks.
 var gen0 = uint64(T0.UnixNano())
+
+// AcquaintAll starts a node as a completed bootstrap leaves it: its peers
+// are live members at once, neither held nor probed.
+func TestAcquaintAllAdmitsAtOnce(t *testing.T) {
+	e := newNode(t, testConfig("a"), 1, nil)
+	e.AcquaintAll(T0, []Introduction{{ID: "p0", Addr: "p0:1", Generation: gen0}, {ID: "p1", Addr: "p1:1", Generation: gen0}})
+	require.Equal(t, statusLive, e.nodes["p0"].status)
+	require.Equal(t, statusLive, e.nodes["p1"].status)
+	require.Equal(t, 2, e.liveCount())
+	require.Empty(t, e.probeQ)
+	require.Zero(t, e.stats.ProbesSent)
+}

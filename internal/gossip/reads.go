@@ -147,3 +147,13 @@ func (e *Engine) IntroduceAll(now time.Time, peers []Introduction) {
 	}
 	e.settle(now)
 }
+
+// AcquaintAll records peers as a completed bootstrap leaves them: members,
+// live, as if each had been heard from first-hand (no hold, no probe). The
+// simulator uses it to start a cluster already running.
+func (e *Engine) AcquaintAll(now time.Time, peers []Introduction) {
+	for _, p := range peers {
+		e.applyNodeDeltaFrom(&wire.NodeDelta{ID: p.ID, Addr: p.Addr, Generation: p.Generation}, now, fromDirect)
+	}
+	e.settle(now)
+}

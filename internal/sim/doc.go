@@ -51,8 +51,8 @@
 // node is handed every other's ID, address and generation through the
 // engine's own delta handling (Sim.Acquaint), as a finished bootstrap would
 // leave it, so that a large run does not spend most of its time joining
-// (Bootstrap measures joining, always from cold). Peers start pending and
-// become live when gossip shows their heartbeats rising. The warm-up waits
+// (Bootstrap measures joining, always from cold). Peers start live, as
+// members heard from first-hand; their keys follow by gossip. The warm-up waits
 // until the cluster has converged (or, in large clusters where some pair is
 // always suspected, until membership is complete and 99.9 % of the pairs
 // are live), lets the failure detectors settle for SettleRounds under the

@@ -42,8 +42,8 @@ type Common struct {
 	WarmupRounds int
 	// ColdStart makes the warm-up a real bootstrap: every node starts
 	// knowing only the seeds and learns the cluster by gossip. By default
-	// every node starts knowing every member (Sim.Acquaint) and the warm-up
-	// only waits for heartbeats to spread; scenario Bootstrap measures
+	// every node starts knowing every member as live (Sim.Acquaint) and the
+	// warm-up only waits for their keys to spread; scenario Bootstrap measures
 	// joining on its own, always from cold.
 	ColdStart bool
 	// SettleRounds of calm after convergence give the failure detectors
