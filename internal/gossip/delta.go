@@ -219,7 +219,7 @@ func (e *Engine) applyNodeDeltaFrom(nd *wire.NodeDelta, now time.Time, src sourc
 		restarted = n.status == statusLive
 		before = n.userKeys()
 		changed = len(before) > 0
-		e.deleteAlert(n.id, now) // about the old incarnation: moot
+		e.retireAlert(n.id, now) // about the old incarnation: moot, once the new one spread (monitor.go)
 		e.dropEdge(n)
 		e.expectDirty = true // expect the new incarnation's heartbeats (monitor.go)
 		e.clearNode(n)

@@ -63,8 +63,9 @@ type Engine struct {
 	// transferAsks counts the Syns of this round that asked for a stream,
 	// transferAsksBefore those of the previous round (transfer.go).
 	transferAsks, transferAsksBefore int
-	probeBudget                      int // probes left this round
-	probeRate                        int // probes a round while the queue drains (probe.go)
+	probeBudget                      int            // probes left this round
+	probeRate                        int            // probes a round while the queue drains (probe.go)
+	retiring                         []retiredAlert // alerts about replaced incarnations (monitor.go)
 	// Verdicts (verdict.go): who alerts about whom, and the cut detection's
 	// timers (phi.Params.Mono; 0: none).
 	alerts        alertIndex

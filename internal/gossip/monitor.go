@@ -407,6 +407,43 @@ func (e *Engine) withdrawAlert(n *nodeState, now time.Time) {
 	e.deleteAlert(n.id, now)
 }
 
+// retireAlert deletes, a freshHold from now, this node's alert about the
+// incarnation of node id that a new one just replaced here, unless the
+// alert names another incarnation by then. Deleted at once, the deletion
+// (pushed) could reach a node before the new incarnation does; that node,
+// holding the old one pending, would find it unaccused and admit it.
+func (e *Engine) retireAlert(id string, now time.Time) {
+	v, ok := e.self.getRaw(alertPrefix + id)
+	if !ok {
+		return
+	}
+	e.retiring = append(e.retiring, retiredAlert{id: id, value: v, at: e.fd.Mono(now.Add(e.freshHold()))})
+}
+
+// retiredAlert is an alert about a replaced incarnation, due for deletion.
+type retiredAlert struct {
+	id, value string // the subject, and the alert's value (its generation)
+	at        int64  // as stored by phi.Params.Mono
+}
+
+// deleteRetired deletes the retired alerts that are due and still name
+// the incarnation they named.
+func (e *Engine) deleteRetired(now time.Time) {
+	m := e.fd.Mono(now)
+	keep := e.retiring[:0]
+	for _, r := range e.retiring {
+		if m < r.at {
+			keep = append(keep, r)
+			continue
+		}
+		if v, ok := e.self.getRaw(alertPrefix + r.id); ok && v == r.value {
+			e.deleteAlert(r.id, now)
+		}
+	}
+	clear(e.retiring[len(keep):])
+	e.retiring = keep
+}
+
 // deleteAlert deletes this node's alert about node id, if it has one.
 func (e *Engine) deleteAlert(id string, now time.Time) {
 	if _, ok := e.self.getRaw(alertPrefix + id); ok {

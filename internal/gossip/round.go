@@ -15,6 +15,7 @@ func (e *Engine) round(now time.Time) {
 	e.expireTTLs(now)
 	e.checkPeers(now)
 	e.collectTombstones(now)
+	e.deleteRetired(now)
 	e.forgetUnansweredSyns(now)
 	e.sendHeartbeats(now)
 	e.probeBudget = e.probeBudgetFor()
