@@ -20,9 +20,11 @@ func TestConcurrentIncrementsMerge(t *testing.T) {
 	var mu sync.Mutex
 	own := map[string]map[string]int64{}
 	var errs []error
+	for _, n := range nodes {
+		own[n.id] = map[string]int64{} // before any writer reads own
+	}
 	var wg sync.WaitGroup
 	for i, n := range nodes {
-		own[n.id] = map[string]int64{}
 		for w := range writers {
 			wg.Go(func() {
 				for j := range each {
