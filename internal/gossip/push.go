@@ -262,8 +262,8 @@ func (e *Engine) ringSuccessor() *nodeState {
 	if !found || len(ring) < 2 {
 		return nil
 	}
-	for j := 1; j < len(ring); j++ {
-		if n := ring[(i+j)%len(ring)]; n != e.self && member(n) {
+	for j := 1; j < len(ring); j++ { // never back to i, this node
+		if n := ring[(i+j)%len(ring)]; member(n) {
 			return n
 		}
 	}

@@ -127,8 +127,8 @@ func (e *Engine) Fingerprint() uint64 {
 // Introduce records a peer as a delta from a peer would first report it:
 // its ID, address and generation, without keys. The peer is pending as
 // relayed state is (see admission.go), and its keys follow through normal
-// gossip. The simulator uses it to start a cluster whose members already
-// know each other, without a bootstrap phase.
+// gossip, and it is probed (probe.go). Tests use it to hold relayed
+// incarnations; the simulator starts a running cluster with AcquaintAll.
 func (e *Engine) Introduce(now time.Time, id, addr string, generation uint64) {
 	e.IntroduceAll(now, []Introduction{{ID: id, Addr: addr, Generation: generation}})
 }
@@ -140,20 +140,22 @@ type Introduction struct {
 }
 
 // IntroduceAll is Introduce for many peers, finishing the input once rather
-// than after each: what an acquainted start of thousands of nodes needs.
+// than after each.
 func (e *Engine) IntroduceAll(now time.Time, peers []Introduction) {
-	for _, p := range peers {
-		e.applyNodeDeltaFrom(&wire.NodeDelta{ID: p.ID, Addr: p.Addr, Generation: p.Generation}, now, fromRelay)
-	}
-	e.settle(now)
+	e.introduce(now, peers, fromRelay)
 }
 
 // AcquaintAll records peers as a completed bootstrap leaves them: members,
 // live, as if each had been heard from first-hand (no hold, no probe). The
 // simulator uses it to start a cluster already running.
 func (e *Engine) AcquaintAll(now time.Time, peers []Introduction) {
+	e.introduce(now, peers, fromDirect)
+}
+
+// introduce records peers as learnt from src, finishing the input once.
+func (e *Engine) introduce(now time.Time, peers []Introduction, src source) {
 	for _, p := range peers {
-		e.applyNodeDeltaFrom(&wire.NodeDelta{ID: p.ID, Addr: p.Addr, Generation: p.Generation}, now, fromDirect)
+		e.applyNodeDeltaFrom(&wire.NodeDelta{ID: p.ID, Addr: p.Addr, Generation: p.Generation}, now, src)
 	}
 	e.settle(now)
 }
