@@ -333,7 +333,7 @@ func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, n
 		if old, had := n.kvs[we.Key]; had && old.status == wire.StatusDeleted {
 			n.tombstones--
 		}
-		n.put(&kvEntry{key: we.Key, value: we.Value, version: we.Version, status: we.Status, at: now})
+		n.put(&kvEntry{key: we.Key, value: we.Value, version: we.Version, status: we.Status, at: e.fd.Mono(now)})
 		if we.Status == wire.StatusDeleted {
 			n.tombstones++
 		}

@@ -28,13 +28,13 @@ func (e *Engine) Resets() uint64 { return e.resets }
 // Tombstones returns the number of tombstones e holds of node id's state.
 func (e *Engine) Tombstones(id string) int {
 	if n := e.nodes[id]; n != nil {
-		return n.tombstones
+		return int(n.tombstones)
 	}
 	return 0
 }
 
 // LocalTTLs returns the number of e's own keys that have a TTL.
-func (e *Engine) LocalTTLs() int { return e.self.ttls }
+func (e *Engine) LocalTTLs() int { return int(e.self.ttls) }
 
 // CheckEntry reports whether e accepts key=value as a local key, as Set
 // does, without writing it.

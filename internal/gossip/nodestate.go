@@ -3,7 +3,6 @@ package gossip
 import (
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/scuttlego/scuttlebutt/internal/phi"
 	"github.com/scuttlego/scuttlebutt/internal/wire"
@@ -31,11 +30,12 @@ type kvEntry struct {
 	value   string
 	version uint64
 	status  uint8 // wire.StatusSet, wire.StatusDeleted or wire.StatusLeft
-	// at is the local time the entry was written or received: tombstones are
-	// collected a grace period after it.
-	at time.Time
-	// expires is the owner's TTL deadline (zero: none). Only the owner uses it.
-	expires time.Time
+	// at is the local time the entry was written or received, as stored by
+	// phi.Params.Mono: tombstones are collected a grace period after it.
+	at int64
+	// expires is the owner's TTL deadline, as stored by phi.Params.Mono (0:
+	// none). Only the owner uses it.
+	expires int64
 }
 
 // nodeState is everything the local node holds about one node, itself
@@ -64,35 +64,19 @@ type nodeState struct {
 	kvs         map[string]*kvEntry
 	// byVersion is kvs sorted by version; rebuilt lazily when dirty.
 	byVersion []*kvEntry
-	dirty     bool
 
 	// Peers only.
-	status      liveness
-	statusSince int64 // as stored by phi.Params.Mono
-	// wasLive: an incarnation of the node has been live in this replica, so
-	// a NodeLive about it is a restart or a readmission, not a first sight.
-	wasLive bool
-	liveGen uint64 // the generation last live here
+	statusSince int64  // as stored by phi.Params.Mono
+	liveGen     uint64 // the generation last live here
 	// Admission of a pending incarnation (see admission.go): admitAt is when
-	// its probation ends (phi.NoTime: it waits for evidence of life), and
-	// evidence is set once such evidence arrived.
-	admitAt   int64
-	evidence  bool
-	inPending bool // on the engine's pending list
-	// cutLarge: the verdict that removed this incarnation removed a large
-	// cut, at least two nodes and a quarter of the members at once: a
-	// partition rather than a failure (see admission.go).
-	cutLarge bool
-	// cutLocal: this node removed the incarnation alone, cut off from
-	// everyone (see isolated); it does not flag it removed to others.
-	cutLocal bool
+	// its probation ends (phi.NoTime: it waits for evidence of life).
+	admitAt int64
 	// spareUntil: this node's side of a partition was removed with it in
 	// one cut; until then (as stored by phi.Params.Mono) verdicts about
 	// this incarnation, which rejoins as this node does, are not applied.
 	spareUntil int64
-	// ghost: removed by a verdict, the node stays on the rings until
-	// ghostUntil (as stored by phi.Params.Mono; see ghosts.go).
-	ghost      bool
+	// ghostUntil: a ghost stays on the rings until then (as stored by
+	// phi.Params.Mono; see ghosts.go).
 	ghostUntil int64
 	// unstableSince: since when (as stored by phi.Params.Mono; 0: not)
 	// the incarnation stands between L and H, holding verdicts back.
@@ -101,24 +85,16 @@ type nodeState struct {
 	// ed is the heartbeat edge between this node and the peer, nil when
 	// there is none: a node has O(K) of them, not O(N) (see edge).
 	ed *edge
-	// probedGen: the incarnation this node last probed (probe.go);
-	// probeSent: a probe of it went out while pending; holdExtended: its
-	// hold ended unanswered and runs once more (admission.go, holdEnds).
-	probedGen    uint64
-	probeSent    bool
-	holdExtended bool
+	// probedGen: the incarnation this node last probed (probe.go).
+	probedGen uint64
 
-	tombstones int // entries with StatusDeleted, so GC skips nodes without
-	ttls       int // local entries with a TTL (self only)
-	// updateHeld: user keys changed while pending; NodeUpdate follows
-	// NodeLive. keysBefore: the user keys of the node's previous
-	// incarnation, which subscribers saw, while the new one is pending.
-	updateHeld bool
+	tombstones int32 // entries with StatusDeleted, so GC skips nodes without
+	ttls       int32 // local entries with a TTL (self only)
+	// keysBefore: the user keys of the node's previous incarnation, which
+	// subscribers saw, while the new one is pending.
 	keysBefore map[string]string
 
 	// Digest and delta scheduling.
-	changed   bool   // versions changed since last listed in a digest we sent
-	behind    bool   // a peer showed newer state than ours: list it so it is sent
 	listed    uint64 // build mark: already in the digest being built
 	deltaMark uint64 // build mark: already a candidate of the delta being built
 
@@ -126,6 +102,36 @@ type nodeState struct {
 	// view's fingerprint; heldSeq the engine's viewSeq when it changed
 	// (fingerprint.go); key the ID's place among ranges (ranges.go).
 	fp, heldSeq, key uint64
+
+	// Flags, together so that the record stays small: a node holds one
+	// record per member.
+	dirty  bool // byVersion needs a rebuild
+	status liveness
+	// wasLive: an incarnation of the node has been live in this replica, so
+	// a NodeLive about it is a restart or a readmission, not a first sight.
+	wasLive bool
+	// evidence: evidence of life of the pending incarnation arrived
+	// (admission.go); inPending: it is on the engine's pending list.
+	evidence, inPending bool
+	// cutLarge: the verdict that removed this incarnation removed a large
+	// cut, at least two nodes and a quarter of the members at once: a
+	// partition rather than a failure (see admission.go).
+	cutLarge bool
+	// cutLocal: this node removed the incarnation alone, cut off from
+	// everyone (see isolated); it does not flag it removed to others.
+	cutLocal bool
+	// ghost: removed by a verdict, the node stays on the rings until
+	// ghostUntil (see ghosts.go).
+	ghost bool
+	// probeSent: a probe of the incarnation went out while pending;
+	// holdExtended: its hold ended unanswered and runs once more
+	// (admission.go, holdEnds).
+	probeSent, holdExtended bool
+	// updateHeld: user keys changed while pending; NodeUpdate follows
+	// NodeLive.
+	updateHeld bool
+	changed    bool // versions changed since last listed in a digest we sent
+	behind     bool // a peer showed newer state than ours: list it so it is sent
 }
 
 func newNodeState(id, addr string, generation uint64) *nodeState {

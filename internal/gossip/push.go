@@ -233,7 +233,7 @@ func (e *Engine) pushFanout() int { return 2 * e.cfg.GossipNodes }
 // those of noPushTo: random picks on the members' ring, so that the cost
 // does not grow with the cluster.
 func (e *Engine) pushTargets() []string {
-	ring := e.rings.rings[0]
+	ring := e.rings.members()
 	k := min(e.pushFanout(), e.liveCount())
 	out := e.pushScratch[:0]
 	picked := e.pushPicked[:0]
@@ -257,7 +257,7 @@ func (e *Engine) pushTargets() []string {
 // ringSuccessor returns the member after this node on the first ring (nil:
 // none but itself).
 func (e *Engine) ringSuccessor() *nodeState {
-	ring := e.rings.rings[0]
+	ring := e.rings.members()
 	i, found := e.rings.position(0, e.self.id)
 	if !found || len(ring) < 2 {
 		return nil

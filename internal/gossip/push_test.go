@@ -28,7 +28,7 @@ func TestPushTargetsIncludeRingSuccessor(t *testing.T) {
 	succ := e.ringSuccessor()
 	require.NotNil(t, succ)
 	i, _ := e.rings.position(0, e.self.id)
-	require.Same(t, e.rings.rings[0][(i+1)%len(e.rings.rings[0])], succ)
+	require.Same(t, e.rings.members()[(i+1)%len(e.rings.members())], succ)
 
 	for range 20 {
 		targets := e.pushTargets()

@@ -30,7 +30,7 @@ func rangePair(tb testing.TB, seed uint64, n int, share float64) (a, b *Engine) 
 		nd.status = statusLive
 		for v := uint64(1); v <= versions; v++ {
 			nd.maxVersion = v
-			nd.put(&kvEntry{key: fmt.Sprintf("k%d", v%3), value: fmt.Sprint(v), version: v, at: T0})
+			nd.put(&kvEntry{key: fmt.Sprintf("k%d", v%3), value: fmt.Sprint(v), version: v})
 		}
 		e.insertNode(nd)
 	}

@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"slices"
+	"strings"
 )
 
 // The monitoring overlay (Rapid, Suresh et al., USENIX ATC 2018): every
@@ -15,21 +16,28 @@ import (
 //
 // Members are the live nodes and this node itself. The rings are kept
 // sorted as members come and go (binary search and insertion, O(K log N)
-// comparisons and O(K N) bytes moved per change), never rebuilt. Each
-// ring keeps its members' hashes beside them, so that a search hashes only
-// the ID it looks for.
+// comparisons and O(K N) bytes moved per change), never rebuilt. Members
+// added in a burst (a joiner admitting the cluster it learnt, an
+// acquainted start) wait in a list until the rings are next read, and are
+// then merged in at once, O(K N) for the burst instead of O(K N) each.
+// Each ring keeps the high 32 bits of its members' hashes beside them, so
+// that a search hashes only the ID it looks for, and the members it meets
+// whose high bits equal its own (rarely more than one): the rings cost 12
+// bytes per member each, and a node holds K of them.
 
 // ringSet is the K rings over the current members.
 type ringSet struct {
 	k      int
 	rings  [][]*nodeState // ring r sorted by ringHash(r, id), then id
-	hashes [][]uint64     // hashes[r][i] = ringHash(r, rings[r][i].id)
+	hashes [][]uint32     // hashes[r][i] = ringHash(r, rings[r][i].id) >> 32
+	// added lists members not yet merged into the rings (see settle).
+	added []*nodeState
 	// cache holds observersCached's answers until the members change.
 	cache map[string][]*nodeState
 }
 
 func newRingSet(k int) ringSet {
-	return ringSet{k: k, rings: make([][]*nodeState, k), hashes: make([][]uint64, k)}
+	return ringSet{k: k, rings: make([][]*nodeState, k), hashes: make([][]uint32, k)}
 }
 
 // ringHash places id on ring r: 64-bit FNV-1a of the ring number and the
@@ -60,36 +68,123 @@ func fnv1a(h uint64, s string) uint64 {
 
 // position returns where id is, or would be inserted, on ring r.
 func (rs *ringSet) position(r int, id string) (int, bool) {
+	rs.settle()
 	i, found, _ := rs.find(r, id)
 	return i, found
 }
 
-// find is position, also returning the ID's hash on ring r.
+// find is position, also returning the ID's hash on ring r, on rings
+// already settled.
 func (rs *ringSet) find(r int, id string) (i int, found bool, h uint64) {
 	h = ringHash(r, id)
 	hs, ring := rs.hashes[r], rs.rings[r]
-	i, _ = slices.BinarySearch(hs, h)
-	for ; i < len(hs) && hs[i] == h; i++ { // equal hashes: ordered by ID
-		if ring[i].id >= id {
-			return i, ring[i].id == id, h
+	i, _ = slices.BinarySearch(hs, uint32(h>>32))
+	for ; i < len(hs) && hs[i] == uint32(h>>32); i++ { // equal high bits: by the whole hash, then the ID
+		if c := comparePlaces(ringHash(r, ring[i].id), ring[i].id, h, id); c >= 0 {
+			return i, c == 0, h
 		}
 	}
 	return i, false, h
 }
 
-// add makes n a member.
+// add makes n a member, from the next read of the rings on.
 func (rs *ringSet) add(n *nodeState) {
 	clear(rs.cache)
-	for r := range rs.rings {
-		if i, found, h := rs.find(r, n.id); !found {
-			rs.rings[r] = slices.Insert(rs.rings[r], i, n)
-			rs.hashes[r] = slices.Insert(rs.hashes[r], i, h)
+	rs.added = append(rs.added, n)
+}
+
+// settle merges the members added since the last read into the rings:
+// one at a time by insertion, a burst by sorting it and merging it in.
+func (rs *ringSet) settle() {
+	switch {
+	case len(rs.added) == 0:
+		return
+	case len(rs.added) < 8:
+		for _, n := range rs.added {
+			for r := range rs.rings {
+				if i, found, h := rs.find(r, n.id); !found {
+					rs.rings[r] = slices.Insert(rs.rings[r], i, n)
+					rs.hashes[r] = slices.Insert(rs.hashes[r], i, uint32(h>>32))
+				}
+			}
+		}
+	default:
+		for r := range rs.rings {
+			rs.merge(r)
 		}
 	}
+	if cap(rs.added) > 64 {
+		rs.added = nil // a burst's list is not kept
+	} else {
+		clear(rs.added)
+		rs.added = rs.added[:0]
+	}
+}
+
+// ringEntry is a member's place on one ring, for merge.
+type ringEntry struct {
+	h uint64
+	n *nodeState
+}
+
+func compareRingEntries(a, b ringEntry) int { return comparePlaces(a.h, a.n.id, b.h, b.n.id) }
+
+// comparePlaces orders two places on a ring: by hash, then by ID.
+func comparePlaces(h1 uint64, id1 string, h2 uint64, id2 string) int {
+	if h1 != h2 {
+		if h1 < h2 {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(id1, id2)
+}
+
+// merge sorts the added members by their place on ring r and merges them
+// with the ring's members, skipping those already there.
+func (rs *ringSet) merge(r int) {
+	add := make([]ringEntry, len(rs.added))
+	for i, n := range rs.added {
+		add[i] = ringEntry{ringHash(r, n.id), n}
+	}
+	slices.SortFunc(add, compareRingEntries)
+	old, oldH := rs.rings[r], rs.hashes[r]
+	ring := make([]*nodeState, 0, len(old)+len(add))
+	hashes := make([]uint32, 0, len(old)+len(add))
+	i := 0
+	before := func(i int, a ringEntry) bool { // old[i] comes before a
+		if hi := uint32(a.h >> 32); oldH[i] != hi {
+			return oldH[i] < hi
+		}
+		return comparePlaces(ringHash(r, old[i].id), old[i].id, a.h, a.n.id) < 0
+	}
+	for _, a := range add {
+		for i < len(old) && before(i, a) {
+			ring, hashes = append(ring, old[i]), append(hashes, oldH[i])
+			i++
+		}
+		if i < len(old) && old[i].id == a.n.id || len(ring) > 0 && ring[len(ring)-1].id == a.n.id {
+			continue // a member already, or added twice
+		}
+		ring, hashes = append(ring, a.n), append(hashes, uint32(a.h>>32))
+	}
+	ring, hashes = append(ring, old[i:]...), append(hashes, oldH[i:]...)
+	rs.rings[r], rs.hashes[r] = ring, hashes
+}
+
+// members returns the members in the order of the first ring; the caller
+// must not modify the slice.
+func (rs *ringSet) members() []*nodeState {
+	if rs.k == 0 {
+		return nil
+	}
+	rs.settle()
+	return rs.rings[0]
 }
 
 // remove makes n no longer a member.
 func (rs *ringSet) remove(n *nodeState) {
+	rs.settle()
 	clear(rs.cache)
 	for r := range rs.rings {
 		if i, found := rs.position(r, n.id); found {
@@ -101,10 +196,7 @@ func (rs *ringSet) remove(n *nodeState) {
 
 // size returns the number of members.
 func (rs *ringSet) size() int {
-	if rs.k == 0 {
-		return 0
-	}
-	return len(rs.rings[0])
+	return len(rs.members())
 }
 
 // observersOf appends to dst the distinct observers of the node with ID id,
@@ -140,7 +232,7 @@ func (rs *ringSet) neighbours(dst []*nodeState, id string, dir int) []*nodeState
 		return dst
 	}
 	start := len(dst)
-	ring0 := rs.rings[0]
+	ring0 := rs.members()
 	_, member := rs.position(0, id)
 	others := len(ring0)
 	if member {

@@ -141,7 +141,7 @@ func (e *Engine) decide(now time.Time) {
 	e.verdictDirty, e.decideAt = false, 0
 	if e.isolated(now) {
 		cut := e.cutBuf[:0:0]
-		for _, n := range e.rings.rings[0] {
+		for _, n := range e.rings.members() {
 			if n != e.self && member(n) {
 				cut = append(cut, cutState{n: n})
 			}

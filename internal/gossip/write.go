@@ -110,11 +110,11 @@ func (e *Engine) write(key, value string, status uint8, now time.Time, expires t
 		if old.status == wire.StatusDeleted {
 			s.tombstones--
 		}
-		if !old.expires.IsZero() {
+		if old.expires != 0 {
 			s.ttls--
 		}
 	}
-	s.put(&kvEntry{key: key, value: value, version: s.maxVersion, status: status, at: now, expires: expires})
+	s.put(&kvEntry{key: key, value: value, version: s.maxVersion, status: status, at: e.fd.Mono(now), expires: e.expiry(expires)})
 	if status == wire.StatusDeleted {
 		s.tombstones++
 	}
@@ -139,17 +139,25 @@ func (e *Engine) set(key, value string, now time.Time, ttl time.Duration) {
 		expires = now.Add(ttl)
 	}
 	if en, ok := e.self.kvs[key]; ok && en.status == wire.StatusSet && en.value == value {
-		if en.expires.IsZero() != expires.IsZero() {
-			if en.expires.IsZero() {
+		if (en.expires == 0) != expires.IsZero() {
+			if en.expires == 0 {
 				e.self.ttls++
 			} else {
 				e.self.ttls--
 			}
 		}
-		en.expires = expires
+		en.expires = e.expiry(expires)
 		return
 	}
 	e.write(key, value, wire.StatusSet, now, expires)
+}
+
+// expiry is a TTL deadline as kvEntry.expires stores it (0: none).
+func (e *Engine) expiry(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return max(e.fd.Mono(t), 1) // a deadline is never "none"
 }
 
 // del deletes a local key; a tombstone carries the deletion to peers.
@@ -167,8 +175,9 @@ func (e *Engine) expireTTLs(now time.Time) {
 		return
 	}
 	var due []string
+	m := e.fd.Mono(now)
 	for _, en := range s.sortedEntries() {
-		if en.status == wire.StatusSet && !en.expires.IsZero() && !now.Before(en.expires) {
+		if en.status == wire.StatusSet && en.expires != 0 && m >= en.expires {
 			due = append(due, en.key)
 		}
 	}
@@ -181,13 +190,13 @@ func (e *Engine) expireTTLs(now time.Time) {
 // raises the node's GC watermark to the highest dropped version. Peers whose
 // replica is older than the watermark are then reset (see delta.go).
 func (e *Engine) collectTombstones(now time.Time) {
-	grace := e.cfg.TombstoneGracePeriod
+	grace, m := int64(e.cfg.TombstoneGracePeriod), e.fd.Mono(now)
 	for _, n := range e.sorted {
 		if n.tombstones == 0 {
 			continue
 		}
 		for _, en := range n.sortedEntries() {
-			if en.status == wire.StatusDeleted && now.Sub(en.at) > grace {
+			if en.status == wire.StatusDeleted && m-en.at > grace {
 				n.drop(en.key)
 				n.tombstones--
 				n.gcVersion = max(n.gcVersion, en.version)
