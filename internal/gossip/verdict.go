@@ -170,7 +170,10 @@ func (e *Engine) decide(now time.Time) {
 			}
 			continue
 		}
-		if len(by) > 0 {
+		// A subject with fewer alerts than L, whoever raised them, is
+		// neither cut nor unstable, nor does it count as being removed
+		// (implicitAlerts): skip it before its observers are read.
+		if _, l := quorum(len(e.rings.observersCached(id))); len(by) >= l {
 			cands = append(cands, cutState{n: n})
 		}
 	}
