@@ -19,7 +19,8 @@ import (
 // comparisons and O(K N) bytes moved per change), never rebuilt. Members
 // added in a burst (a joiner admitting the cluster it learnt, an
 // acquainted start) wait in a list until the rings are next read, and are
-// then merged in at once, O(K N) for the burst instead of O(K N) each.
+// then merged in at once: O(K (N + B log B)) for a burst of B, instead of
+// O(K N) bytes moved for each of them.
 // Each ring keeps the high 32 bits of its members' hashes beside them, so
 // that a search hashes only the ID it looks for, and the members it meets
 // whose high bits equal its own (rarely more than one): the rings cost 12
