@@ -142,35 +142,54 @@ func comparePlaces(h1 uint64, id1 string, h2 uint64, id2 string) int {
 }
 
 // merge sorts the added members by their place on ring r and merges them
-// with the ring's members, skipping those already there.
+// into the ring, skipping those already there, from the back and in place
+// when the ring has room (a bootstrap merges many small bursts).
 func (rs *ringSet) merge(r int) {
-	add := make([]ringEntry, len(rs.added))
-	for i, n := range rs.added {
-		add[i] = ringEntry{ringHash(r, n.id), n}
+	add := make([]ringEntry, 0, len(rs.added))
+	for _, n := range rs.added {
+		if _, found, h := rs.find(r, n.id); !found {
+			add = append(add, ringEntry{h, n})
+		}
 	}
 	slices.SortFunc(add, compareRingEntries)
+	add = slices.CompactFunc(add, func(a, b ringEntry) bool { return a.n.id == b.n.id }) // added twice
 	old, oldH := rs.rings[r], rs.hashes[r]
-	ring := make([]*nodeState, 0, len(old)+len(add))
-	hashes := make([]uint32, 0, len(old)+len(add))
-	i := 0
-	before := func(i int, a ringEntry) bool { // old[i] comes before a
-		if hi := uint32(a.h >> 32); oldH[i] != hi {
-			return oldH[i] < hi
-		}
-		return comparePlaces(ringHash(r, old[i].id), old[i].id, a.h, a.n.id) < 0
+	n, total := len(old), len(old)+len(add)
+	inPlace := cap(old) >= total && cap(oldH) >= total
+	var ring []*nodeState
+	var hashes []uint32
+	if inPlace {
+		ring, hashes = old[:total], oldH[:total]
+	} else {
+		ring, hashes = make([]*nodeState, total, total+total/4), make([]uint32, total, total+total/4)
 	}
-	for _, a := range add {
-		for i < len(old) && before(i, a) {
-			ring, hashes = append(ring, old[i]), append(hashes, oldH[i])
-			i++
+	// Old entries move only towards the back, so reading old[i] before
+	// writing place w >= i is safe in place.
+	i, w := n-1, total-1
+	for j := len(add) - 1; j >= 0; w-- {
+		a := add[j]
+		if i >= 0 && !rs.before(r, old[i], oldH[i], a) {
+			ring[w], hashes[w] = old[i], oldH[i]
+			i--
+			continue
 		}
-		if i < len(old) && old[i].id == a.n.id || len(ring) > 0 && ring[len(ring)-1].id == a.n.id {
-			continue // a member already, or added twice
-		}
-		ring, hashes = append(ring, a.n), append(hashes, uint32(a.h>>32))
+		ring[w], hashes[w] = a.n, uint32(a.h>>32)
+		j--
 	}
-	ring, hashes = append(ring, old[i:]...), append(hashes, oldH[i:]...)
+	if !inPlace { // the members before every added one stay where they are
+		copy(ring[:i+1], old[:i+1])
+		copy(hashes[:i+1], oldH[:i+1])
+	}
 	rs.rings[r], rs.hashes[r] = ring, hashes
+}
+
+// before reports whether the member o, whose high hash bits on ring r are
+// oh, comes before a there.
+func (rs *ringSet) before(r int, o *nodeState, oh uint32, a ringEntry) bool {
+	if hi := uint32(a.h >> 32); oh != hi {
+		return oh < hi
+	}
+	return comparePlaces(ringHash(r, o.id), o.id, a.h, a.n.id) < 0
 }
 
 // members returns the members in the order of the first ring; the caller
