@@ -320,7 +320,7 @@ func (e *Engine) clearNode(n *nodeState) {
 // key change; reserved keys (the leave marker, alerts, the end of a
 // probation) take effect here.
 func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, notify bool) (changed, ok bool) {
-	prev := nd.FromVersion
+	prev, at := nd.FromVersion, e.fd.Mono(now)
 	for i := range nd.Entries {
 		we := &nd.Entries[i]
 		if we.Version <= prev || (we.Key == leftKey) != (we.Status == wire.StatusLeft) || we.Status > wire.StatusLeft {
@@ -333,7 +333,7 @@ func (e *Engine) applyEntries(n *nodeState, nd *wire.NodeDelta, now time.Time, n
 		if old, had := n.kvs[we.Key]; had && old.status == wire.StatusDeleted {
 			n.tombstones--
 		}
-		n.put(&kvEntry{key: we.Key, value: we.Value, version: we.Version, status: we.Status, at: e.fd.Mono(now)})
+		n.put(&kvEntry{key: we.Key, value: we.Value, version: we.Version, status: we.Status, at: at})
 		if we.Status == wire.StatusDeleted {
 			n.tombstones++
 		}

@@ -126,7 +126,8 @@ func (e *Engine) explicitAlerts(n *nodeState, obs []*nodeState) int {
 // cutState is a verdict computation's result for one subject.
 type cutState struct {
 	n        *nodeState
-	k, count int // observers, and those alerting (explicitly or implicitly)
+	obs      []*nodeState // its observers (rings.observersCached: read only)
+	k, count int          // observers, and those alerting (explicitly or implicitly)
 }
 
 // decide applies the cut the alerts call for, if it is stable.
@@ -173,24 +174,24 @@ func (e *Engine) decide(now time.Time) {
 		// A subject with fewer alerts than L, whoever raised them, is
 		// neither cut nor unstable, nor does it count as being removed
 		// (implicitAlerts): skip it before its observers are read.
-		if _, l := quorum(len(e.rings.observersCached(id))); len(by) >= l {
-			cands = append(cands, cutState{n: n})
+		obs := e.rings.observersCached(id)
+		if _, l := quorum(len(obs)); len(by) >= l {
+			cands = append(cands, cutState{n: n, obs: obs})
 		}
 	}
 	slices.SortFunc(cands, func(a, b cutState) int { return strings.Compare(a.n.id, b.n.id) })
-	// Explicit alerts, and each candidate's observers that are silent.
+	// Each candidate's observers that are silent; the others alert.
 	silent := make([][]*nodeState, len(cands))
 	for i := range cands {
 		c := &cands[i]
-		obs := e.rings.observersCached(c.n.id)
-		c.k = len(obs)
-		c.count = e.explicitAlerts(c.n, obs)
 		by := e.alerts[c.n.id]
-		for _, o := range obs {
+		for _, o := range c.obs {
 			if g, ok := by[o.id]; !ok || g != c.n.generation {
 				silent[i] = append(silent[i], o)
 			}
 		}
+		c.k = len(c.obs)
+		c.count = c.k - len(silent[i])
 	}
 	e.implicitAlerts(cands, silent)
 	var cut []*nodeState
